@@ -1,0 +1,63 @@
+#include "kernels/device.h"
+
+#include <omp.h>
+
+#include <charconv>
+
+#include "core/error.h"
+#include "kernels/parallel_for.h"
+
+#if SMLM_HAVE_CUDA
+#include <cuda_runtime_api.h>
+#endif
+
+namespace smlm::kernels {
+
+int cpu_threads() { return omp_get_max_threads(); }
+
+void set_cpu_threads(int n) { omp_set_num_threads(n > 0 ? n : omp_get_num_procs()); }
+
+bool cuda_compiled() { return SMLM_HAVE_CUDA != 0; }
+
+int cuda_device_count() {
+#if SMLM_HAVE_CUDA
+  int n = 0;
+  if (cudaGetDeviceCount(&n) != cudaSuccess) {
+    cudaGetLastError();  // clear the sticky error
+    return 0;
+  }
+  return n;
+#else
+  return 0;
+#endif
+}
+
+std::string Device::name() const {
+  if (kind == DeviceKind::cpu) return "cpu";
+  std::string s = "cuda:" + std::to_string(index);
+#if SMLM_HAVE_CUDA
+  cudaDeviceProp p{};
+  if (cudaGetDeviceProperties(&p, index) == cudaSuccess) s += std::string(" (") + p.name + ")";
+#endif
+  return s;
+}
+
+Device parse_device(std::string_view text) {
+  if (text == "cpu") return Device::cpu();
+  if (text.substr(0, 4) == "cuda") {
+    int index = 0;
+    if (text.size() > 4) {
+      SMLM_CHECK(text[4] == ':', "device '" << text << "': expected cpu, cuda or cuda:N");
+      auto r = std::from_chars(text.data() + 5, text.data() + text.size(), index);
+      SMLM_CHECK(r.ec == std::errc() && r.ptr == text.data() + text.size(),
+                 "device '" << text << "': expected cpu, cuda or cuda:N");
+    }
+    SMLM_CHECK(cuda_compiled(), "device '" << text << "': smlm was built without CUDA");
+    const int n = cuda_device_count();
+    SMLM_CHECK(index < n, "device '" << text << "': " << n << " CUDA device(s) found");
+    return Device::cuda(index);
+  }
+  throw Error("device '" + std::string(text) + "': expected cpu, cuda or cuda:N");
+}
+
+}  // namespace smlm::kernels

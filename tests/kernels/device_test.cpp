@@ -1,0 +1,32 @@
+#include "kernels/device.h"
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "kernels/parallel_for.h"
+
+namespace smlm::kernels {
+namespace {
+
+TEST(Device, CpuAlwaysThere) {
+  EXPECT_EQ(parse_device("cpu").kind, DeviceKind::cpu);
+  EXPECT_EQ(Device::cpu().name(), "cpu");
+  EXPECT_GE(cuda_device_count(), 0);  // never throws, even without a driver
+}
+
+TEST(Device, RejectsUnknownDevices) {
+  EXPECT_THROW(parse_device("tpu"), Error);
+  EXPECT_THROW(parse_device("cuda:x"), Error);
+  if (cuda_device_count() == 0) {
+    EXPECT_THROW(parse_device("cuda"), Error);
+  }
+}
+
+TEST(ParallelFor, VisitsEveryIndexOnce) {
+  std::vector<int> hits(10007, 0);
+  parallel_for(static_cast<int64_t>(hits.size()), [&](int64_t i) { hits[i] += 1; });
+  for (int h : hits) ASSERT_EQ(h, 1);
+}
+
+}  // namespace
+}  // namespace smlm::kernels

@@ -1,0 +1,38 @@
+// Helpers shared by the tests: where the real data is (tests that need it skip without it), a
+// fresh temporary folder per test, and the path of the built `smlm` command.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+namespace smlm::test {
+
+// ../shared/data beside the project, or "" when absent (a user's clone).
+std::string shared_data(const std::string& relative);
+
+// Skips the current test when ../shared/data/<relative> is absent.
+#define SMLM_REQUIRE_SHARED_DATA(path_var, relative)                              \
+  const std::string path_var = ::smlm::test::shared_data(relative);               \
+  if (path_var.empty()) GTEST_SKIP() << "shared data '" << relative << "' absent"
+
+// A new empty folder, removed when the object dies.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Runs a shell command, returns its exit status; stdout+stderr go to `output` if given.
+int run_command(const std::string& cmd, std::string* output = nullptr);
+
+// Path of the built smlm executable.
+std::string smlm_cli();
+
+}  // namespace smlm::test
