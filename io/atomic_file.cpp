@@ -23,7 +23,11 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   SMLM_CHECK(fs::is_directory(dir, ec), path_ << ": folder '" << dir.string() << "' does not exist");
   SMLM_CHECK(!fs::is_directory(p, ec), path_ << ": is a folder, not a file");
   std::random_device rd;
-  temp_ = (dir / ("." + p.filename().string() + ".tmp" + std::to_string(rd() % 1000000))).string();
+  std::string name = ".";
+  name += p.filename().string();
+  name += ".tmp";
+  name += std::to_string(rd() % 1000000);
+  temp_ = (dir / name).string();
 }
 
 AtomicFile::~AtomicFile() {
