@@ -1,0 +1,44 @@
+// Super-resolution rendering: a localization table becomes an image, as a histogram of counts or
+// as a sum of normalized Gaussians (one per localization, its width the localization precision).
+#pragma once
+
+#include <cstdint>
+
+#include "core/image.h"
+#include "core/localization_table.h"
+
+namespace smlm::reconstruction {
+
+enum class RenderMethod { histogram, gaussian };
+
+// Lengths in nm. The output pixel (i, j) covers [x0 + i·p, x0 + (i + 1)·p) × [y0 + j·p, …) with
+// p = pixel_size_nm; image row j is y, column i is x.
+struct RenderSettings {
+  double pixel_size_nm = 10;  // output pixel, > 0
+  RenderMethod method = RenderMethod::gaussian;
+  // gaussian: each localization's σ is max(uncertainty_xy, min_sigma_nm); rows without a finite
+  // uncertainty_xy (or every row, when the table has no such column) use
+  // max(fixed_sigma_nm, min_sigma_nm). A σ of 0 puts all the weight in one pixel.
+  double min_sigma_nm = 0;
+  double fixed_sigma_nm = 20;
+  // Field of view: [x0, x0 + width) × [y0, y0 + height). width_nm / height_nm of 0 = from the
+  // data: from x0 to the largest x, rounded up so that it falls inside (⌊(max − x0)/p⌋ + 1
+  // pixels). A given width is rounded up to whole pixels (⌈width / p⌉, with 1e-9 tolerance).
+  double x0_nm = 0, y0_nm = 0, width_nm = 0, height_nm = 0;
+  // Requests of more pixels (width · height) are an error naming the size.
+  int64_t max_pixels = 40000LL * 40000LL;
+};
+
+// Renders the table's x, y columns (nm; rows with a non-finite x or y are skipped).
+//  histogram: each localization adds 1 to the pixel that contains it (localizations outside the
+//    FOV add nothing), so the image sums to the number of localizations in the FOV.
+//  gaussian: each localization adds a 2D Gaussian of its σ, integrated over each output pixel
+//    and cut at ±3σ (pixels meeting that interval), renormalized to total weight 1; the parts
+//    outside the FOV are lost, so the image sums to the count only for points away from edges.
+// Runs in parallel over bands of output rows, each owned by one thread, localizations added in
+// row order: the result is the same for any thread count.
+// Throws smlm::Error for NaN or out-of-range settings, a table without x/y, an empty FOV (no
+// data to size it from), and images of more than max_pixels pixels (or wider than an int).
+ImageF render(const LocalizationTable& table, const RenderSettings& s);
+
+}  // namespace smlm::reconstruction
