@@ -1,0 +1,52 @@
+// The GPU side of the simulator: uploads a frame's emitters, runs the same FrameRenderer functor
+// as the CPU in a kernel, downloads the pixels. Buffers are kept and only grow between frames.
+#include <cuda_runtime_api.h>
+
+#include <algorithm>
+
+#include "kernels/cuda_check.h"
+#include "kernels/device_buffer.h"
+#include "kernels/parallel_for_cuda.cuh"
+#include "simulation/cuda/movie_simulator_gpu.h"
+
+namespace smlm::simulation {
+
+struct GpuFrameRenderer::Impl {
+  int device = 0;
+  kernels::DeviceBuffer<FrameEmitter> emitters;
+  kernels::DeviceBuffer<float> pixels;
+};
+
+GpuFrameRenderer::GpuFrameRenderer(int device) : impl_(std::make_unique<Impl>()) {
+  int n = 0;
+  if (cudaGetDeviceCount(&n) != cudaSuccess) {
+    cudaGetLastError();
+    n = 0;
+  }
+  SMLM_CHECK(device >= 0 && device < n,
+             "GPU simulation: CUDA device " << device << " requested, " << n << " found");
+  impl_->device = device;
+  SMLM_CUDA_CHECK(cudaSetDevice(device));
+}
+
+GpuFrameRenderer::~GpuFrameRenderer() = default;
+
+void GpuFrameRenderer::render(FrameRenderer r, const std::vector<FrameEmitter>& emitters,
+                              float* out) {
+  SMLM_CUDA_CHECK(cudaSetDevice(impl_->device));
+  const size_t n = emitters.size();
+  if (impl_->emitters.size() < n) impl_->emitters.resize(std::max(n, 2 * impl_->emitters.size()));
+  if (n)
+    SMLM_CUDA_CHECK(cudaMemcpy(impl_->emitters.data(), emitters.data(), n * sizeof(FrameEmitter),
+                               cudaMemcpyHostToDevice));
+  const size_t pixels = static_cast<size_t>(r.width) * static_cast<size_t>(r.height);
+  if (impl_->pixels.size() != pixels) impl_->pixels.resize(pixels);
+  r.emitters = impl_->emitters.data();
+  r.num_emitters = static_cast<int64_t>(n);
+  r.out = impl_->pixels.data();
+  kernels::parallel_for_gpu(static_cast<int64_t>(pixels), r);
+  SMLM_CUDA_CHECK(
+      cudaMemcpy(out, impl_->pixels.data(), pixels * sizeof(float), cudaMemcpyDeviceToHost));
+}
+
+}  // namespace smlm::simulation

@@ -1,0 +1,19 @@
+// The Philox stream ids of the simulator: the top byte of a stream id says what it is for
+// (positions, filaments, photophysics, pixels), the low 56 bits the molecule, filament or
+// (frame, pixel) index, so no two uses ever share a stream.
+#pragma once
+
+#include <cstdint>
+
+namespace smlm::simulation {
+
+namespace streams {
+inline constexpr uint64_t kIndexBits = 56;
+inline constexpr uint64_t kIndexMask = (uint64_t{1} << kIndexBits) - 1;
+inline constexpr uint64_t kPosition = uint64_t{1} << kIndexBits;      // + molecule
+inline constexpr uint64_t kFilament = uint64_t{2} << kIndexBits;      // + filament
+inline constexpr uint64_t kPhotophysics = uint64_t{3} << kIndexBits;  // + molecule
+inline constexpr uint64_t kPixel = uint64_t{4} << kIndexBits;         // + frame·w·h + pixel
+}  // namespace streams
+
+}  // namespace smlm::simulation

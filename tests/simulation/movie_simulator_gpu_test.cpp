@@ -1,0 +1,51 @@
+// The GPU renders the same frames as the CPU, bit for bit, for the same seed (skipped without a
+// CUDA device).
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "kernels/device.h"
+#include "simulation/movie_simulator.h"
+
+namespace smlm::simulation {
+namespace {
+
+class MovieSimulatorGpu : public ::testing::TestWithParam<bool> {};
+
+TEST_P(MovieSimulatorGpu, MatchesTheCpuBitForBit) {
+  if (kernels::cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";
+  SimulationSettings s;
+  s.width = 96;
+  s.height = 80;
+  s.frames = 12;
+  s.density = 3;
+  s.structure = Structure::filaments;
+  s.photon_distribution = PhotonDistribution::lognormal;
+  if (GetParam()) {  // EMCCD with read noise
+    s.camera.em_gain = 200;
+    s.camera.photons_per_adu = 20;
+    s.camera.read_noise_e = 40;
+    s.camera.qe = 0.9;
+  }
+  MovieSimulator cpu(s), gpu(s);
+  gpu.set_device(kernels::Device::cuda(0));
+  EXPECT_TRUE(gpu.device().is_cuda());
+  ImageF a, b;
+  LocalizationTable ta, tb;
+  int64_t mismatches = 0;
+  for (int f = 0; f < s.frames; ++f) {
+    ASSERT_TRUE(cpu.next(a, ta));
+    ASSERT_TRUE(gpu.next(b, tb));
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) mismatches += a.vec()[i] != b.vec()[i];
+  }
+  EXPECT_EQ(mismatches, 0);
+  EXPECT_EQ(ta[col::x], tb[col::x]);
+  EXPECT_EQ(ta[col::intensity], tb[col::intensity]);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cameras, MovieSimulatorGpu, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "Emccd" : "Ccd"; });
+
+}  // namespace
+}  // namespace smlm::simulation
