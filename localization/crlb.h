@@ -1,0 +1,98 @@
+// Cramér–Rao lower bounds of Poisson-noise fits: the Fisher information
+// I_ab = Σ_k (∂μ_k/∂θ_a)(∂μ_k/∂θ_b)/μ_k at the fitted θ, a small symmetric positive-definite
+// inverse, and CRLB = diag(I⁻¹) of the integrated Gaussian; SMLM_HD, for CPU and GPU fitters.
+#pragma once
+
+#include <cmath>
+
+#include "core/hd.h"
+#include "localization/poisson_deviance.h"
+#include "psf/integrated_gaussian.h"
+
+namespace smlm::localization {
+
+// Largest parameter count the helpers below accept.
+inline constexpr int kMaxFisherParams = 8;
+
+// fisher[a·n + b] += dmu[a]·dmu[b]/mu for one pixel (n × n, row-major, both triangles).
+SMLM_HD_INLINE void add_fisher_information(const double* dmu, double mu, int n, double* fisher) {
+  const double inv = 1.0 / (mu > kMinExpectedCount ? mu : kMinExpectedCount);
+  for (int a = 0; a < n; ++a) {
+    const double da = dmu[a] * inv;
+    for (int b = 0; b < n; ++b) fisher[a * n + b] += da * dmu[b];
+  }
+}
+
+// inv = a⁻¹ for a symmetric positive-definite n × n matrix (row-major, n ≤ kMaxFisherParams),
+// through the Cholesky factorization. Returns false (inv untouched) when a is not positive
+// definite to working precision, or is not finite.
+SMLM_HD_INLINE bool invert_spd(const double* a, int n, double* inv) {
+  if (n < 1 || n > kMaxFisherParams) return false;
+  double l[kMaxFisherParams * kMaxFisherParams];  // lower factor, a = L·Lᵀ
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j <= i; ++j) {
+      double s = a[i * n + j];
+      for (int k = 0; k < j; ++k) s -= l[i * n + k] * l[j * n + k];
+      if (i == j) {
+        if (!(s > 1e-300 && s > 1e-14 * std::fabs(a[i * n + i]))) return false;
+        l[i * n + i] = std::sqrt(s);
+      } else {
+        l[i * n + j] = s / l[j * n + j];
+      }
+    }
+  }
+  // L⁻¹ (lower triangular), then a⁻¹ = L⁻ᵀ·L⁻¹.
+  double li[kMaxFisherParams * kMaxFisherParams];
+  for (int i = 0; i < n; ++i) {
+    li[i * n + i] = 1.0 / l[i * n + i];
+    for (int j = 0; j < i; ++j) {
+      double s = 0;
+      for (int k = j; k < i; ++k) s -= l[i * n + k] * li[k * n + j];
+      li[i * n + j] = s / l[i * n + i];
+    }
+    for (int j = i + 1; j < n; ++j) li[i * n + j] = 0;
+  }
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j <= i; ++j) {
+      double s = 0;
+      for (int k = i; k < n; ++k) s += li[k * n + i] * li[k * n + j];
+      if (!std::isfinite(s)) return false;
+      inv[i * n + j] = inv[j * n + i] = s;
+    }
+  return true;
+}
+
+// Fisher information of the integrated Gaussian (psf/integrated_gaussian.h) on a w × h ROI
+// (w, h ≤ IntegratedGaussian::kMaxRoi), for its first n parameters: n = 5 with σ free, n = 4 with
+// σ known. fisher is n × n row-major, in the units of θ (pixels, photoelectrons).
+SMLM_HD_INLINE void integrated_gaussian_fisher(const double* theta, int w, int h, int n,
+                                               double* fisher) {
+  using G = psf::IntegratedGaussian;
+  double ex[G::kMaxRoi], dex[G::kMaxRoi], dsx[G::kMaxRoi];
+  double ey[G::kMaxRoi], dey[G::kMaxRoi], dsy[G::kMaxRoi];
+  const double nph = theta[G::kN], bg = theta[G::kBg], s = theta[G::kSigma];
+  for (int i = 0; i < w; ++i) G::integral_1d(i, theta[G::kX], s, ex[i], dex[i], dsx[i]);
+  for (int j = 0; j < h; ++j) G::integral_1d(j, theta[G::kY], s, ey[j], dey[j], dsy[j]);
+  for (int i = 0; i < n * n; ++i) fisher[i] = 0;
+  for (int j = 0; j < h; ++j)
+    for (int i = 0; i < w; ++i) {
+      const double g[G::kNumParams] = {nph * dex[i] * ey[j], nph * ex[i] * dey[j], ex[i] * ey[j],
+                                       1.0, nph * (dsx[i] * ey[j] + ex[i] * dsy[j])};
+      add_fisher_information(g, nph * ex[i] * ey[j] + bg, n, fisher);
+    }
+}
+
+// CRLB (variances, diag of the inverse Fisher information) of the integrated Gaussian's first
+// n ∈ {4, 5} parameters at θ on a w × h ROI [px², photoelectrons²]. Poisson noise only: multiply
+// by the camera's excess-noise factor for an EMCCD. Returns false (crlb untouched) when the
+// information is singular.
+SMLM_HD_INLINE bool integrated_gaussian_crlb(const double* theta, int w, int h, int n,
+                                             double* crlb) {
+  double fisher[kMaxFisherParams * kMaxFisherParams], inv[kMaxFisherParams * kMaxFisherParams];
+  integrated_gaussian_fisher(theta, w, h, n, fisher);
+  if (!invert_spd(fisher, n, inv)) return false;
+  for (int a = 0; a < n; ++a) crlb[a] = inv[a * n + a];
+  return true;
+}
+
+}  // namespace smlm::localization

@@ -1,0 +1,125 @@
+// Localizer: frames in parallel for conversion and detection, then all ROIs of the batch in
+// parallel for fitting, each result written to its candidate's slot so the order never depends
+// on the threads.
+#include "localization/localizer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <iterator>
+#include <string_view>
+
+#include "kernels/parallel_for.h"
+#include "localization/roi.h"
+
+namespace smlm::localization {
+
+namespace {
+
+using G = psf::IntegratedGaussian;
+
+const CameraModel& validated(const CameraModel& camera) {
+  camera.validate();
+  return camera;
+}
+
+const FitSettings& validated(const LocalizeSettings& s) {
+  s.detection.validate();
+  s.fit.validate();
+  return s.fit;
+}
+
+enum class Outcome : uint8_t { skipped, rejected, fitted };
+
+struct Slot {
+  Outcome outcome = Outcome::skipped;
+  int x0 = 0, y0 = 0;  // ROI origin in the frame
+  FitResult fit{};
+};
+
+}  // namespace
+
+Localizer::Localizer(const CameraModel& camera, const LocalizeSettings& s)
+    : camera_(validated(camera)), settings_(s), fitter_(validated(s)) {}
+
+LocalizationTable Localizer::localize(const std::vector<ImageF>& frames, int64_t first_frame) {
+  const int64_t nf = static_cast<int64_t>(frames.size());
+  std::vector<ImageF> electrons(nf);
+  std::vector<std::vector<Candidate>> candidates(nf);
+  kernels::parallel_for(nf, [&](int64_t f) {
+    const ImageF& adu = frames[f];
+    ImageF& e = electrons[f];
+    e = ImageF(adu.width(), adu.height());
+    for (size_t i = 0; i < adu.size(); ++i)
+      e.data()[i] = static_cast<float>(camera_.adu_to_electrons(adu.data()[i]));
+    candidates[f] = detect(e, settings_.detection);
+  });
+
+  std::vector<int64_t> first(nf + 1, 0);  // first candidate index of each frame
+  for (int64_t f = 0; f < nf; ++f)
+    first[f + 1] = first[f] + static_cast<int64_t>(candidates[f].size());
+  const int64_t total = first[nf];
+
+  const int radius = settings_.fit.roi_radius, size = 2 * radius + 1;
+  std::vector<Slot> slots(total);
+  kernels::parallel_for(total, [&](int64_t i) {
+    const int64_t f = std::upper_bound(first.begin(), first.end(), i) - first.begin() - 1;
+    const Candidate& c = candidates[f][i - first[f]];
+    const ImageF& e = electrons[f];
+    Slot& slot = slots[i];
+    if (!place_roi(c.x, c.y, radius, e.width(), e.height(), slot.x0, slot.y0)) return;
+    float roi[G::kMaxRoi * G::kMaxRoi];
+    extract_roi(e.data(), e.width(), slot.x0, slot.y0, size, size, roi);
+    slot.fit = fitter_.fit(roi, size, size, nullptr);
+    slot.outcome = fitter_.usable(slot.fit, size, size) ? Outcome::fitted : Outcome::rejected;
+  });
+
+  LocalizationTable table;
+  for (std::string_view name : {col::frame, col::x, col::y, col::sigma, col::intensity, col::offset,
+                                col::bkgstd, col::uncertainty_xy, col::loglikelihood})
+    table.add_column(name);
+
+  int64_t fitted = 0, rejected = 0;
+  for (const Slot& s : slots) {
+    fitted += s.outcome == Outcome::fitted;
+    rejected += s.outcome == Outcome::rejected;
+  }
+  table.resize(static_cast<size_t>(fitted));
+  std::vector<double>* cols[] = {&table[col::frame],
+                                 &table[col::x],
+                                 &table[col::y],
+                                 &table[col::sigma],
+                                 &table[col::intensity],
+                                 &table[col::offset],
+                                 &table[col::bkgstd],
+                                 &table[col::uncertainty_xy],
+                                 &table[col::loglikelihood]};
+  const double px = camera_.pixel_size_nm, qe = camera_.qe;
+  const double excess = camera_.excess_noise_factor();
+  size_t row = 0;
+  for (int64_t f = 0; f < nf; ++f)
+    for (int64_t i = first[f]; i < first[f + 1]; ++i) {
+      const Slot& s = slots[i];
+      if (s.outcome != Outcome::fitted) continue;
+      const double* t = s.fit.theta;
+      const double var_xy = 0.5 * (s.fit.crlb[G::kX] + s.fit.crlb[G::kY]) * excess;
+      const double v[] = {static_cast<double>(first_frame + f),
+                          (s.x0 + t[G::kX] + 0.5) * px,
+                          (s.y0 + t[G::kY] + 0.5) * px,
+                          t[G::kSigma] * px,
+                          t[G::kN] / qe,
+                          t[G::kBg] / qe,
+                          s.fit.bkgstd / qe,
+                          std::sqrt(var_xy) * px,
+                          s.fit.log_likelihood};
+      for (size_t c = 0; c < std::size(cols); ++c) (*cols[c])[row] = v[c];
+      ++row;
+    }
+
+  stats_.frames += nf;
+  stats_.candidates += total;
+  stats_.fitted += fitted;
+  stats_.rejected += rejected;
+  return table;
+}
+
+}  // namespace smlm::localization

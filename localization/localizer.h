@@ -1,0 +1,58 @@
+// The classic 2D localization pipeline over batches of frames: camera conversion, wavelet
+// detection, ROI extraction and Poisson MLE fits of the integrated Gaussian, to a table of
+// molecules in nm and photons.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/camera.h"
+#include "core/image.h"
+#include "core/localization_table.h"
+#include "localization/detect.h"
+#include "localization/mle_fit.h"
+
+namespace smlm::localization {
+
+struct LocalizeSettings {
+  DetectionSettings detection;
+  FitSettings fit;
+};
+
+// Counts since the Localizer was made. candidates = fitted + rejected + skipped, where skipped
+// candidates sit in frames smaller than the ROI.
+struct LocalizeStats {
+  int64_t frames = 0, candidates = 0, fitted = 0, rejected = 0;
+};
+
+class Localizer {
+ public:
+  // Validates the camera and the settings; throws smlm::Error on impossible values.
+  Localizer(const CameraModel& camera, const LocalizeSettings& s);
+
+  // frames: raw ADU, any sizes; first_frame: 0-based movie index of frames[0]. Each frame is
+  // converted to photoelectrons (CameraModel::adu_to_electrons), searched for candidates
+  // (detect), and a (2r + 1)² ROI around each candidate (shifted inside the frame near the
+  // border; none when the frame is smaller) is fitted (MleFitter, from initial_theta's start
+  // values). The ROIs of the batch are fitted in parallel (OpenMP, kernels::parallel_for).
+  // Fits that MleFitter::usable rejects are counted, not returned.
+  // Returns the columns, in this order: frame (0-based), x, y [nm; x = (x_px + 0.5)·pixel size
+  // with x_px the pixel coordinate whose pixel centres are integers], sigma [nm], intensity
+  // [photons = e⁻/QE], offset [photons/px], bkgstd [photons], uncertainty_xy [nm;
+  // √((CRLB_x + CRLB_y)/2 · excess-noise factor)·pixel size], loglikelihood (Poisson
+  // log-likelihood ratio, ≤ 0). Rows by frame, then candidate (raster) order; the same for any
+  // thread count.
+  LocalizationTable localize(const std::vector<ImageF>& frames, int64_t first_frame);
+
+  const LocalizeStats& stats() const { return stats_; }
+  const CameraModel& camera() const { return camera_; }
+  const LocalizeSettings& settings() const { return settings_; }
+
+ private:
+  CameraModel camera_;
+  LocalizeSettings settings_;
+  MleFitter fitter_;
+  LocalizeStats stats_;
+};
+
+}  // namespace smlm::localization

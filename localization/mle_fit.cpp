@@ -1,0 +1,216 @@
+// The Ceres side of MleFitter: one analytic-derivative cost over the whole ROI, and a Problem kept
+// per thread and reused between ROIs of the same size, so that a fit allocates almost nothing.
+#include "localization/mle_fit.h"
+
+#include <ceres/ceres.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <vector>
+
+#include "core/error.h"
+#include "localization/crlb.h"
+#include "localization/poisson_deviance.h"
+#include "localization/roi.h"
+
+namespace smlm::localization {
+
+using G = psf::IntegratedGaussian;
+
+void FitSettings::validate() const {
+  const int max_radius = (G::kMaxRoi - 1) / 2;
+  SMLM_CHECK(roi_radius >= 1 && roi_radius <= max_radius,
+             "fit radius must be 1.." << max_radius << " px, got " << roi_radius);
+  SMLM_CHECK(std::isfinite(initial_sigma_px) && initial_sigma_px >= MleFitter::kMinSigma &&
+                 initial_sigma_px <= MleFitter::kMaxSigma,
+             "initial sigma must be " << MleFitter::kMinSigma << ".." << MleFitter::kMaxSigma
+                                      << " px, got " << initial_sigma_px);
+  SMLM_CHECK(max_iterations >= 1, "max iterations must be >= 1, got " << max_iterations);
+}
+
+namespace {
+
+// Residuals r_k = deviance_residual(μ_k, data_k) over a w × h ROI; one parameter block holding
+// (x, y, N, bg, σ), or (x, y, N, bg) with σ a constant of the cost.
+class DevianceCost final : public ceres::CostFunction {
+ public:
+  DevianceCost(int w, int h, bool fixed_sigma)
+      : w_(w), h_(h), np_(fixed_sigma ? 4 : 5), mu_(w * h), dmu_(w * h * G::kNumParams) {
+    set_num_residuals(w * h);
+    mutable_parameter_block_sizes()->push_back(np_);
+  }
+
+  void set_data(const float* roi, double sigma) {
+    roi_ = roi;
+    sigma_ = sigma;
+  }
+
+  bool Evaluate(double const* const* parameters, double* residuals,
+                double** jacobians) const override {
+    double theta[G::kNumParams];
+    for (int p = 0; p < np_; ++p) theta[p] = parameters[0][p];
+    if (np_ == 4) theta[G::kSigma] = sigma_;
+    for (double t : theta)
+      if (!std::isfinite(t)) return false;
+    double* jac = jacobians != nullptr ? jacobians[0] : nullptr;
+    G::evaluate_roi(theta, w_, h_, mu_.data(), jac != nullptr ? dmu_.data() : nullptr);
+    const int n = w_ * h_;
+    for (int k = 0; k < n; ++k) {
+      double dr;
+      deviance_residual(mu_[k], roi_[k], residuals[k], dr);
+      if (jac != nullptr) {
+        const double* g = &dmu_[k * G::kNumParams];
+        double* out = jac + k * np_;
+        for (int p = 0; p < np_; ++p) out[p] = dr * g[p];
+      }
+    }
+    return true;
+  }
+
+ private:
+  int w_, h_, np_;
+  const float* roi_ = nullptr;
+  double sigma_ = 1.0;
+  // Scratch, owned by the one thread that owns this cost.
+  mutable std::vector<double> mu_, dmu_;
+};
+
+ceres::Solver::Options solver_options() {
+  ceres::Solver::Options o;
+  o.minimizer_type = ceres::TRUST_REGION;
+  o.trust_region_strategy_type = ceres::LEVENBERG_MARQUARDT;
+  // 5×5 normal equations: measured ~8% faster than DENSE_QR on 7×7 and 9×9 ROIs.
+  o.linear_solver_type = ceres::DENSE_NORMAL_CHOLESKY;
+  o.minimizer_progress_to_stdout = false;
+  o.logging_type = ceres::SILENT;
+  o.num_threads = 1;
+  o.function_tolerance = 1e-8;
+  o.parameter_tolerance = 1e-8;
+  return o;
+}
+
+// A thread's Ceres problem for one ROI shape, rebuilt only when the shape changes.
+struct Workspace {
+  int w = -1, h = -1, np = -1;
+  double params[G::kNumParams] = {};
+  DevianceCost* cost = nullptr;  // owned by problem
+  std::unique_ptr<ceres::Problem> problem;
+  std::vector<double> mu;
+  ceres::Solver::Options options = solver_options();
+
+  void prepare(int width, int height, bool fixed_sigma) {
+    const int n = fixed_sigma ? 4 : 5;
+    if (problem && width == w && height == h && n == np) return;
+    w = width;
+    h = height;
+    np = n;
+    problem = std::make_unique<ceres::Problem>();
+    cost = new DevianceCost(w, h, fixed_sigma);
+    problem->AddResidualBlock(cost, nullptr, params);
+    problem->SetParameterLowerBound(params, G::kX, -1.0);
+    problem->SetParameterUpperBound(params, G::kX, static_cast<double>(w));
+    problem->SetParameterLowerBound(params, G::kY, -1.0);
+    problem->SetParameterUpperBound(params, G::kY, static_cast<double>(h));
+    problem->SetParameterLowerBound(params, G::kN, MleFitter::kMinPhotons);
+    problem->SetParameterLowerBound(params, G::kBg, MleFitter::kMinBackground);
+    if (!fixed_sigma) {
+      problem->SetParameterLowerBound(params, G::kSigma, MleFitter::kMinSigma);
+      problem->SetParameterUpperBound(params, G::kSigma, MleFitter::kMaxSigma);
+    }
+    mu.assign(static_cast<size_t>(w) * h, 0.0);
+  }
+};
+
+thread_local Workspace tl_workspace;
+
+}  // namespace
+
+MleFitter::MleFitter(FitSettings s) : s_(s) { s_.validate(); }
+
+FitResult MleFitter::fit(const float* roi, int w, int h, const double* start) const {
+  SMLM_CHECK(roi != nullptr, "fit: no ROI data");
+  SMLM_CHECK(w >= 1 && h >= 1 && w <= G::kMaxRoi && h <= G::kMaxRoi,
+             "fit: ROI must be 1.." << G::kMaxRoi << " px on a side, got " << w << "x" << h);
+  double theta[G::kNumParams];
+  bool from_data = start == nullptr;
+  if (!from_data) {
+    std::copy(start, start + G::kNumParams, theta);
+    for (double t : theta) from_data = from_data || !std::isfinite(t);  // NaN start: use the data
+  }
+  if (from_data) initial_theta(roi, w, h, s_.initial_sigma_px, theta);
+  // Start strictly inside the bounds: Ceres refuses infeasible starts.
+  theta[G::kX] = std::clamp(theta[G::kX], -0.5, w - 0.5);
+  theta[G::kY] = std::clamp(theta[G::kY], -0.5, h - 0.5);
+  theta[G::kN] = std::max(theta[G::kN], 1.0);
+  theta[G::kBg] = std::max(theta[G::kBg], 1e-2);
+  theta[G::kSigma] = std::clamp(theta[G::kSigma], kMinSigma, kMaxSigma);
+
+  Workspace& ws = tl_workspace;
+  ws.prepare(w, h, s_.fixed_sigma);
+  std::copy(theta, theta + G::kNumParams, ws.params);
+  ws.cost->set_data(roi, theta[G::kSigma]);
+
+  ws.options.max_num_iterations = s_.max_iterations;
+  ceres::Solver::Summary summary;
+  ceres::Solve(ws.options, ws.problem.get(), &summary);
+
+  FitResult r;
+  std::copy(ws.params, ws.params + G::kNumParams, r.theta);
+  if (s_.fixed_sigma) r.theta[G::kSigma] = theta[G::kSigma];
+  r.iterations = summary.num_successful_steps + summary.num_unsuccessful_steps;
+  r.converged = summary.termination_type == ceres::CONVERGENCE;
+
+  G::evaluate_roi(r.theta, w, h, ws.mu.data(), nullptr);
+  const int n = w * h;
+  double ll = 0, sum = 0, sum2 = 0;
+  for (int k = 0; k < n; ++k) {
+    const double data = std::max(0.0f, roi[k]);
+    ll -= poisson_deviance(ws.mu[k], data);
+    const double res = data - ws.mu[k];
+    sum += res;
+    sum2 += res * res;
+  }
+  r.log_likelihood = ll;
+  const double mean = sum / n;
+  r.bkgstd = std::sqrt(std::max(0.0, sum2 / n - mean * mean));
+
+  const int np = s_.fixed_sigma ? 4 : 5;
+  r.crlb[G::kSigma] = 0.0;
+  if (!integrated_gaussian_crlb(r.theta, w, h, np, r.crlb)) {
+    std::fill(r.crlb, r.crlb + G::kNumParams, std::numeric_limits<double>::quiet_NaN());
+    r.converged = false;
+  }
+  return r;
+}
+
+bool MleFitter::usable(const FitResult& r, int w, int h) const {
+  if (!r.converged) return false;
+  for (int p = 0; p < G::kNumParams; ++p)
+    if (!std::isfinite(r.theta[p]) || !std::isfinite(r.crlb[p]) || r.crlb[p] < 0) return false;
+  if (!std::isfinite(r.log_likelihood) || !std::isfinite(r.bkgstd)) return false;
+  if (!(r.theta[G::kN] > 0)) return false;
+  constexpr double kAtBound = 1e-4;  // px
+  if (!s_.fixed_sigma &&
+      (r.theta[G::kSigma] < kMinSigma + kAtBound || r.theta[G::kSigma] > kMaxSigma - kAtBound))
+    return false;
+  return r.theta[G::kX] >= -0.5 && r.theta[G::kX] <= w - 0.5 && r.theta[G::kY] >= -0.5 &&
+         r.theta[G::kY] <= h - 0.5;
+}
+
+void deviance_residuals(const double* theta, const float* roi, int w, int h, double* residuals,
+                        double* jacobian) {
+  SMLM_CHECK(w >= 1 && h >= 1 && w <= G::kMaxRoi && h <= G::kMaxRoi,
+             "ROI must be 1.." << G::kMaxRoi << " px on a side, got " << w << "x" << h);
+  std::vector<double> mu(static_cast<size_t>(w) * h);
+  G::evaluate_roi(theta, w, h, mu.data(), jacobian);  // dμ/dθ in place, scaled below
+  for (int k = 0; k < w * h; ++k) {
+    double dr;
+    deviance_residual(mu[k], roi[k], residuals[k], dr);
+    if (jacobian != nullptr)
+      for (int p = 0; p < G::kNumParams; ++p) jacobian[k * G::kNumParams + p] *= dr;
+  }
+}
+
+}  // namespace smlm::localization

@@ -1,0 +1,66 @@
+// Poisson maximum-likelihood fit of the integrated Gaussian PSF to one ROI through Ceres, with
+// the analytic Jacobian of the deviance residuals and the CRLB from the Fisher information.
+#pragma once
+
+#include "psf/integrated_gaussian.h"
+
+namespace smlm::localization {
+
+struct FitSettings {
+  int roi_radius = 3;             // ROI side 2·r + 1 px; 1 ≤ r ≤ 31
+  double initial_sigma_px = 1.3;  // σ start [px] (and the fixed value with fixed_sigma)
+  bool fixed_sigma = false;       // fit (x, y, N, bg) only
+  int max_iterations = 50;        // Ceres iterations per ROI, ≥ 1
+
+  // Throws smlm::Error naming the first impossible value.
+  void validate() const;
+};
+
+// One fit, in ROI coordinates: pixel (i, j) of the ROI has its centre at (i, j).
+struct FitResult {
+  double theta[5];  // (x [px], y [px], N [e⁻], bg [e⁻/px], σ [px]), psf::IntegratedGaussian order
+  double crlb[5];  // CRLB variances of θ [px², e⁻², px²]; Poisson only; crlb[σ] = 0 if fixed
+  double log_likelihood;  // Poisson log-likelihood ratio −Σ[μ − k − k·ln(μ/k)] ≤ 0
+  double bkgstd;          // std of (data − model) over the ROI [e⁻]
+  int iterations;         // Ceres iterations (successful + unsuccessful steps)
+  bool converged;         // Ceres reported convergence and the CRLB exists
+};
+
+class MleFitter {
+ public:
+  // Bounds the fit keeps θ in: σ ∈ [kMinSigma, kMaxSigma] px, N ≥ kMinPhotons, bg ≥
+  // kMinBackground, x ∈ [−1, w] and y ∈ [−1, h] (1 px beyond the outer pixel centres).
+  static constexpr double kMinSigma = 0.3;
+  static constexpr double kMaxSigma = 5.0;
+  static constexpr double kMinPhotons = 1e-3;
+  static constexpr double kMinBackground = 1e-6;
+
+  // Throws smlm::Error when the settings are impossible.
+  explicit MleFitter(FitSettings s);
+
+  // Fits a w × h ROI (host memory, row-major, x fastest, read during the call only;
+  // 1 ≤ w, h ≤ IntegratedGaussian::kMaxRoi) of photoelectrons; negative values count as 0.
+  // initial_theta: 5 start values in the order of FitResult::theta, or nullptr (or any NaN in it)
+  // to take them from the data (localization/roi.h initial_theta, σ = initial_sigma_px). With
+  // fixed_sigma the fit keeps σ = initial_theta[4] (or initial_sigma_px). Start values outside the
+  // bounds are moved inside. Thread-safe: each calling thread keeps its own Ceres problem, reused
+  // between calls of the same ROI shape (one Solve at a time per thread, num_threads = 1).
+  FitResult fit(const float* roi, int w, int h, const double* initial_theta) const;
+
+  // Whether a fit of a w × h ROI is worth reporting: converged, θ and CRLB finite, N > 0, σ off
+  // its bounds (when fitted), and the position on the ROI (x ∈ [−½, w − ½], y ∈ [−½, h − ½]).
+  bool usable(const FitResult& r, int w, int h) const;
+
+  const FitSettings& settings() const { return s_; }
+
+ private:
+  FitSettings s_;
+};
+
+// The residuals the fitter's Ceres cost evaluates, exposed for tests and other solvers: for each
+// ROI pixel k, r_k = deviance_residual(μ_k(θ), roi_k) and, if jacobian is not null,
+// jacobian[k·5 + p] = dr_k/dθ_p (w·h × 5, row-major). θ in the order of FitResult::theta.
+void deviance_residuals(const double* theta, const float* roi, int w, int h, double* residuals,
+                        double* jacobian);
+
+}  // namespace smlm::localization
