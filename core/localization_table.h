@@ -29,6 +29,7 @@ inline constexpr std::string_view uncertainty_xy = "uncertainty_xy";  // nm, lat
 inline constexpr std::string_view uncertainty_z = "uncertainty_z";    // nm
 inline constexpr std::string_view loglikelihood = "loglikelihood";    // Poisson log-likelihood ratio
 inline constexpr std::string_view detections = "detections";          // merged count
+inline constexpr std::string_view molecule = "molecule";  // simulated molecule index (truth)
 }  // namespace col
 
 // The unit ThunderSTORM writes for a known column ("nm", "photon", or "" for none).

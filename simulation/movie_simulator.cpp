@@ -88,7 +88,7 @@ bool MovieSimulator::next(ImageF& adu, LocalizationTable& truth) {
 
   // Truth rows, in molecule order.
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  for (auto name : {col::frame, col::x, col::y, col::intensity, col::id})
+  for (auto name : {col::frame, col::x, col::y, col::intensity, col::molecule})
     truth.add_column(name, nan);
   const size_t first = truth.size();
   size_t rows = 0;
@@ -98,7 +98,7 @@ bool MovieSimulator::next(ImageF& adu, LocalizationTable& truth) {
   auto& c_x = truth[col::x];
   auto& c_y = truth[col::y];
   auto& c_int = truth[col::intensity];
-  auto& c_id = truth[col::id];
+  auto& c_id = truth[col::molecule];
   emitters_.clear();
   size_t r = first;
   for (size_t i = 0; i < on_fraction_.size(); ++i) {

@@ -64,14 +64,14 @@ class MovieSimulator {
   int64_t num_molecules() const { return static_cast<int64_t>(positions_.size()); }
   // Index of the frame the next call to next() renders (0-based).
   int64_t frame_index() const { return frame_; }
-  // The molecules' positions [nm, ThunderSTORM convention]; molecule i has truth id i.
+  // The molecules' positions [nm, ThunderSTORM convention]; molecule i has truth index i (column "molecule").
   const std::vector<Position>& positions() const { return positions_; }
 
   // Renders the next frame into `adu` (resized to width × height): ADU as floats holding integers
   // in [0, 65535]. Appends its ground truth, one row per molecule that was on at any time during
   // the frame, in molecule order, to `truth` (columns created on first use; other columns of
   // `truth` get NaN): frame (0-based), x, y [nm, ThunderSTORM convention], intensity [photons
-  // emitted in the frame = on fraction × brightness], id (molecule index).
+  // emitted in the frame = on fraction × brightness], molecule (molecule index).
   // Returns false, touching nothing, after the last frame.
   bool next(ImageF& adu, LocalizationTable& truth);
 

@@ -36,7 +36,7 @@ TEST(MovieSimulator, StreamsTheRequestedFramesThenStops) {
     EXPECT_EQ(adu.height(), 12);
   }
   EXPECT_FALSE(sim.next(adu, truth));
-  for (auto c : {col::frame, col::x, col::y, col::intensity, col::id}) EXPECT_TRUE(truth.has(c));
+  for (auto c : {col::frame, col::x, col::y, col::intensity, col::molecule}) EXPECT_TRUE(truth.has(c));
   EXPECT_EQ(truth.num_columns(), 5u);
   for (size_t r = 0; r < truth.size(); ++r) {
     EXPECT_GE(truth[col::frame][r], 0);
@@ -45,7 +45,7 @@ TEST(MovieSimulator, StreamsTheRequestedFramesThenStops) {
     EXPECT_LE(truth[col::intensity][r], s.photons * (1 + 1e-12));
     EXPECT_GE(truth[col::x][r], 0);
     EXPECT_LE(truth[col::x][r], 20 * s.camera.pixel_size_nm);
-    const auto id = static_cast<size_t>(truth[col::id][r]);
+    const auto id = static_cast<size_t>(truth[col::molecule][r]);
     ASSERT_LT(id, sim.positions().size());
     EXPECT_EQ(truth[col::x][r], sim.positions()[id].x_nm);
     EXPECT_EQ(truth[col::y][r], sim.positions()[id].y_nm);
@@ -107,7 +107,7 @@ TEST(MovieSimulator, TruthRowsPerFrameMatchTheDensityAndOnTimesTheRates) {
   double on_time = 0;
   int64_t runs = 0;
   for (size_t r = 0; r < truth.size(); ++r) {
-    const auto id = static_cast<int64_t>(truth[col::id][r]);
+    const auto id = static_cast<int64_t>(truth[col::molecule][r]);
     const auto f = static_cast<int64_t>(truth[col::frame][r]);
     on_time += truth[col::intensity][r] / s.photons;
     auto it = last_frame.find(id);
@@ -192,7 +192,7 @@ TEST(MovieSimulator, SameSeedSameMovieDifferentSeedDifferentMovie) {
   ASSERT_EQ(b.size(), 10u);
   for (size_t f = 0; f < a.size(); ++f) EXPECT_EQ(a[f].vec(), b[f].vec()) << "frame " << f;
   ASSERT_EQ(ta.size(), tb.size());
-  for (auto col_name : {col::frame, col::x, col::y, col::intensity, col::id})
+  for (auto col_name : {col::frame, col::x, col::y, col::intensity, col::molecule})
     EXPECT_EQ(ta[col_name], tb[col_name]);
   int differing = 0;
   for (size_t f = 0; f < a.size(); ++f) differing += a[f].vec() != c[f].vec();

@@ -1,0 +1,59 @@
+// ArgParser: the small declarative command-line parser of the `smlm` subcommands. Each option is
+// bound to a variable that holds its default; parse() fills them, rejects unknown options,
+// missing values and malformed or non-finite numbers with a one-line smlm::Error, and prints the
+// help text for --help.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace smlm::cli {
+
+class ArgParser {
+ public:
+  // usage: e.g. "smlm localize MOVIE.tif -o LOCS.csv [options]"; summary: one paragraph.
+  ArgParser(std::string usage, std::string summary);
+
+  void add(const std::string& flag, double* value, const std::string& help);
+  void add(const std::string& flag, int* value, const std::string& help);
+  void add(const std::string& flag, int64_t* value, const std::string& help);
+  void add(const std::string& flag, uint64_t* value, const std::string& help);
+  void add(const std::string& flag, std::string* value, const std::string& help,
+           const std::string& metavar = "TEXT");
+  // A switch without a value.
+  void add_flag(const std::string& flag, bool* value, const std::string& help);
+  // Positional arguments, in order.
+  void positional(const std::string& name, std::string* value, const std::string& help);
+  // Starts a new titled group of options in the help text.
+  void section(const std::string& title);
+
+  // Returns false when --help was printed (the caller exits 0).
+  bool parse(int argc, char** argv);
+  bool given(const std::string& flag) const;
+  std::string help() const;
+
+ private:
+  struct Option {
+    std::string flag, metavar, help, default_text;
+    bool is_switch = false;
+    std::function<void(const std::string&)> set;
+    bool given = false;
+  };
+  struct Positional {
+    std::string name, help;
+    std::string* value;
+  };
+  void add_option(Option o);
+
+  std::string usage_, summary_;
+  std::vector<Option> options_;
+  std::vector<std::pair<size_t, std::string>> sections_;  // option index → title
+  std::vector<Positional> positionals_;
+};
+
+// Parses "W" or "WxH" into a width and height (positive).
+void parse_size(const std::string& text, int& width, int& height);
+
+}  // namespace smlm::cli

@@ -1,0 +1,13 @@
+// The subcommands of `smlm`. Each parses its own arguments (argv starts after the subcommand's
+// name), wires library calls together and returns the process exit code; errors propagate as
+// smlm::Error to main(), which prints them on one line.
+#pragma once
+
+namespace smlm::cli {
+
+int run_simulate(int argc, char** argv);
+int run_localize(int argc, char** argv);
+int run_render(int argc, char** argv);
+int run_evaluate(int argc, char** argv);
+
+}  // namespace smlm::cli

@@ -1,0 +1,47 @@
+// `smlm evaluate`: matches localizations to the ground truth frame by frame (optimal assignment
+// within a radius) and prints the SMLM-challenge figures as JSON.
+#include <cstdio>
+#include <fstream>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "core/error.h"
+#include "io/atomic_file.h"
+#include "io/thunderstorm_csv.h"
+#include "reconstruction/evaluate.h"
+
+namespace smlm::cli {
+
+int run_evaluate(int argc, char** argv) {
+  reconstruction::MatchSettings s;
+  std::string in, truth_path, out;
+  ArgParser p("smlm evaluate LOCS.csv --truth TRUTH.csv [options]",
+              "Matches localizations to ground truth within a radius in each frame (optimal "
+              "assignment) and prints JSON: recall, precision, jaccard (fractions), "
+              "rmse_lateral_nm, bias_x_nm, bias_y_nm and efficiency_lateral (SMLM challenge "
+              "2016).");
+  p.positional("LOCS.csv", &in, "localizations (ThunderSTORM CSV)");
+  p.add("--truth", &truth_path, "ground truth (ThunderSTORM CSV: frame, x, y)", "FILE");
+  p.add("--radius", &s.radius_nm, "matching radius [nm]");
+  p.add("-o", &out, "also write the JSON to this file", "FILE");
+  if (!p.parse(argc, argv)) return 0;
+
+  SMLM_CHECK(!truth_path.empty(), "missing --truth TRUTH.csv (see --help)");
+  SMLM_CHECK(s.radius_nm > 0, "--radius: " << s.radius_nm << " must be positive");
+  const LocalizationTable locs = io::read_thunderstorm_csv(in);
+  const LocalizationTable truth = io::read_thunderstorm_csv(truth_path);
+  const std::string json = reconstruction::evaluate(locs, truth, s).to_json();
+  std::printf("%s\n", json.c_str());
+  if (!out.empty()) {
+    io::AtomicFile file(out);
+    {
+      std::ofstream f(file.temp_path());
+      f << json << "\n";
+      SMLM_CHECK(f.good(), out << ": cannot write");
+    }
+    file.commit();
+  }
+  return 0;
+}
+
+}  // namespace smlm::cli
