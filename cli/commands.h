@@ -9,5 +9,6 @@ int run_simulate(int argc, char** argv);
 int run_localize(int argc, char** argv);
 int run_render(int argc, char** argv);
 int run_evaluate(int argc, char** argv);
+int run_convert(int argc, char** argv);
 
 }  // namespace smlm::cli

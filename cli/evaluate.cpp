@@ -7,7 +7,7 @@
 #include "cli/commands.h"
 #include "core/error.h"
 #include "io/atomic_file.h"
-#include "io/thunderstorm_csv.h"
+#include "io/table_file.h"
 #include "reconstruction/evaluate.h"
 
 namespace smlm::cli {
@@ -20,16 +20,16 @@ int run_evaluate(int argc, char** argv) {
               "assignment) and prints JSON: recall, precision, jaccard (fractions), "
               "rmse_lateral_nm, bias_x_nm, bias_y_nm and efficiency_lateral (SMLM challenge "
               "2016).");
-  p.positional("LOCS.csv", &in, "localizations (ThunderSTORM CSV)");
-  p.add("--truth", &truth_path, "ground truth (ThunderSTORM CSV: frame, x, y)", "FILE");
+  p.positional("LOCS.csv", &in, "localizations (.csv, .hdf5, .ply or .smlm)");
+  p.add("--truth", &truth_path, "ground truth (frame, x, y; any table format)", "FILE");
   p.add("--radius", &s.radius_nm, "matching radius [nm]");
   p.add("-o", &out, "also write the JSON to this file", "FILE");
   if (!p.parse(argc, argv)) return 0;
 
   SMLM_CHECK(!truth_path.empty(), "missing --truth TRUTH.csv (see --help)");
   SMLM_CHECK(s.radius_nm > 0, "--radius: " << s.radius_nm << " must be positive");
-  const LocalizationTable locs = io::read_thunderstorm_csv(in);
-  const LocalizationTable truth = io::read_thunderstorm_csv(truth_path);
+  const LocalizationTable locs = io::read_table(in);
+  const LocalizationTable truth = io::read_table(truth_path);
   const std::string json = reconstruction::evaluate(locs, truth, s).to_json();
   std::printf("%s\n", json.c_str());
   if (!out.empty()) {

@@ -6,7 +6,7 @@
 #include "cli/commands.h"
 #include "core/error.h"
 #include "io/png_image.h"
-#include "io/thunderstorm_csv.h"
+#include "io/table_file.h"
 #include "io/tiff_movie.h"
 #include "reconstruction/display.h"
 #include "reconstruction/render.h"
@@ -31,12 +31,15 @@ int run_render(int argc, char** argv) {
       "uncertainty (uncertainty_xy column; --sigma when absent). A .tif output holds 32-bit "
       "float densities; a .png output is scaled so that the --percentile brightest "
       "non-empty pixel is white.");
-  p.positional("LOCS.csv", &in, "localizations (ThunderSTORM CSV)");
+  double table_pixel = 0;
+  p.positional("LOCS.csv", &in, "localizations (.csv, .hdf5, .ply or .smlm)");
   p.add("-o", &out, "output image (.tif/.tiff or .png)", "FILE");
   p.add("--pixel-size", &s.pixel_size_nm, "output pixel size [nm]");
   p.add("--method", &method, "histogram or gaussian", "NAME");
   p.add("--min-sigma", &s.min_sigma_nm, "gaussian: smallest sigma drawn [nm]");
   p.add("--sigma", &s.fixed_sigma_nm, "gaussian: sigma when the table has no uncertainty [nm]");
+  p.add("--camera-pixel-size", &table_pixel,
+        "camera pixel size [nm] for Picasso files without a sidecar");
   p.section("field of view (default: from 0 to the largest coordinate)");
   p.add("--x0", &s.x0_nm, "left edge [nm]");
   p.add("--y0", &s.y0_nm, "top edge [nm]");
@@ -62,7 +65,7 @@ int run_render(int argc, char** argv) {
   SMLM_CHECK(png || ends_with(out, ".tif") || ends_with(out, ".tiff"),
              out << ": output must end in .png, .tif or .tiff");
 
-  const LocalizationTable table = io::read_thunderstorm_csv(in);
+  const LocalizationTable table = io::read_table(in, {table_pixel, 0, 0, 0});
   const ImageF image = reconstruction::render(table, s);
   if (png) {
     io::write_png(out, reconstruction::to_display(image, bits, percentile), bits);

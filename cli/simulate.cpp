@@ -7,7 +7,7 @@
 #include "cli/commands.h"
 #include "cli/progress.h"
 #include "core/error.h"
-#include "io/thunderstorm_csv.h"
+#include "io/table_file.h"
 #include "io/tiff_movie.h"
 #include "kernels/device.h"
 #include "simulation/movie_simulator.h"
@@ -24,7 +24,7 @@ int run_simulate(int argc, char** argv) {
               "16-bit multi-page TIFF and the ground truth (frame, x, y, intensity per frame) as "
               "ThunderSTORM CSV.");
   p.add("-o", &out, "output movie (TIFF)", "FILE");
-  p.add("--truth", &truth_path, "output ground truth (ThunderSTORM CSV)", "FILE");
+  p.add("--truth", &truth_path, "output ground truth (.csv, .hdf5, .ply or .smlm)", "FILE");
   p.section("sample and acquisition");
   p.add("--frames", &s.frames, "number of frames");
   p.add("--size", &size, "frame size in pixels, W or WxH", "WxH");
@@ -78,7 +78,7 @@ int run_simulate(int argc, char** argv) {
     progress.update(++n);
   }
   const double seconds = progress.finish();
-  io::write_thunderstorm_csv(truth_path, truth);
+  io::write_table(truth_path, truth, {s.camera.pixel_size_nm, s.width, s.height, s.frames});
   writer.close();
   std::fprintf(stderr, "simulated %lld frames (%dx%d), %zu emitter appearances, %.1f s\n",
                static_cast<long long>(n), s.width, s.height, truth.size(), seconds);

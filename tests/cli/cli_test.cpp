@@ -79,10 +79,36 @@ TEST(Cli, SimulateLocalizeRenderEvaluate) {
   EXPECT_EQ(out.find('\r'), std::string::npos);
 }
 
+TEST(Cli, ConvertRoundTripsThroughEveryFormat) {
+  TempDir dir;
+  std::string out;
+  ASSERT_EQ(smlm("simulate -o " + dir / "m.tif" + " --truth " + dir / "t.csv" +
+                     " --frames 20 --size 32 --density 1",
+                 &out),
+            0);
+  const auto original = io::read_thunderstorm_csv(dir / "t.csv");
+  ASSERT_GT(original.size(), 10u);
+  std::string prev = dir / "t.csv";
+  for (const char* ext : {"h5", "smlm", "ply", "csv"}) {
+    const std::string next = dir / (std::string("c.") + ext);
+    ASSERT_EQ(smlm("convert " + prev + " -o " + next + " --pixel-size 100", &out), 0) << out;
+    prev = next;
+  }
+  const auto back = io::read_thunderstorm_csv(prev);
+  ASSERT_EQ(back.size(), original.size());
+  for (size_t i = 0; i < back.size(); ++i) {
+    EXPECT_EQ(back[col::frame][i], original[col::frame][i]);
+    EXPECT_NEAR(back[col::x][i], original[col::x][i], 1e-3);  // float32 on the way
+    EXPECT_NEAR(back[col::y][i], original[col::y][i], 1e-3);
+  }
+  EXPECT_NE(smlm("convert " + prev + " -o " + dir / "x.xyz", &out), 0);
+  expect_one_line_error(out, "x.xyz");
+}
+
 TEST(Cli, HelpAndUnknownCommands) {
   std::string out;
   EXPECT_EQ(smlm("--help", &out), 0);
-  for (const char* cmd : {"simulate", "localize", "render", "evaluate"}) {
+  for (const char* cmd : {"simulate", "localize", "render", "evaluate", "convert"}) {
     EXPECT_NE(out.find(cmd), std::string::npos);
     std::string help;
     EXPECT_EQ(smlm(std::string(cmd) + " --help", &help), 0);
