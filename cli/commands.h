@@ -10,5 +10,7 @@ int run_localize(int argc, char** argv);
 int run_render(int argc, char** argv);
 int run_evaluate(int argc, char** argv);
 int run_convert(int argc, char** argv);
+int run_postprocess(int argc, char** argv);
+int run_frc(int argc, char** argv);
 
 }  // namespace smlm::cli

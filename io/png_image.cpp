@@ -29,8 +29,8 @@ void on_png_error(png_structp png, png_const_charp msg) {
 void on_png_warning(png_structp, png_const_charp) {}
 
 // Encodes already-packed big-endian rows; false (with err->msg) on a libpng error.
-bool encode(std::FILE* f, uint32_t width, uint32_t height, int bit_depth, png_bytepp rows,
-            PngError* err) {
+bool encode(std::FILE* f, uint32_t width, uint32_t height, int bit_depth, int color_type,
+            png_bytepp rows, PngError* err) {
   png_structp png =
       png_create_write_struct(PNG_LIBPNG_VER_STRING, err, on_png_error, on_png_warning);
   if (!png) {
@@ -48,13 +48,30 @@ bool encode(std::FILE* f, uint32_t width, uint32_t height, int bit_depth, png_by
     return false;
   }
   png_init_io(png, f);
-  png_set_IHDR(png, info, width, height, bit_depth, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
+  png_set_IHDR(png, info, width, height, bit_depth, color_type, PNG_INTERLACE_NONE,
                PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   png_write_info(png, info);
   png_write_image(png, rows);
   png_write_end(png, nullptr);
   png_destroy_write_struct(&png, &info);
   return true;
+}
+
+// Writes packed rows of `row_bytes` each through AtomicFile.
+void write_rows(const std::string& path, uint32_t width, uint32_t height, int bit_depth,
+                int color_type, std::vector<png_byte>& packed, size_t row_bytes) {
+  AtomicFile file(path);
+  std::vector<png_bytep> rows(height);
+  for (size_t y = 0; y < height; ++y) rows[y] = packed.data() + y * row_bytes;
+  std::FILE* f = std::fopen(file.temp_path().c_str(), "wb");
+  SMLM_CHECK(f, path << ": cannot create file: " << std::strerror(errno));
+  PngError err;
+  const bool ok = encode(f, width, height, bit_depth, color_type, rows.data(), &err);
+  const bool io_ok = std::ferror(f) == 0;
+  const bool closed = std::fclose(f) == 0;
+  SMLM_CHECK(ok, path << ": PNG write failed: " << err.msg);
+  SMLM_CHECK(io_ok && closed, path << ": write failed: " << std::strerror(errno));
+  file.commit();
 }
 
 }  // namespace
@@ -64,7 +81,6 @@ void write_png(const std::string& path, const Image<uint16_t>& image, int bit_de
              path << ": PNG bit depth must be 8 or 16, not " << bit_depth);
   SMLM_CHECK(!image.empty(), path << ": cannot write an empty (" << image.width() << "x"
                                   << image.height() << ") image as PNG");
-  AtomicFile file(path);
 
   // PNG stores 16-bit samples big-endian.
   const size_t w = size_t(image.width()), h = size_t(image.height());
@@ -79,18 +95,19 @@ void write_png(const std::string& path, const Image<uint16_t>& image, int bit_de
       packed[2 * i + 1] = png_byte(src[i] & 0xff);
     }
   }
-  std::vector<png_bytep> rows(h);
-  for (size_t y = 0; y < h; ++y) rows[y] = packed.data() + y * w * bps;
+  write_rows(path, uint32_t(w), uint32_t(h), bit_depth, PNG_COLOR_TYPE_GRAY, packed, w * bps);
+}
 
-  std::FILE* f = std::fopen(file.temp_path().c_str(), "wb");
-  SMLM_CHECK(f, path << ": cannot create file: " << std::strerror(errno));
-  PngError err;
-  const bool ok = encode(f, uint32_t(w), uint32_t(h), bit_depth, rows.data(), &err);
-  const bool io_ok = std::ferror(f) == 0;
-  const bool closed = std::fclose(f) == 0;
-  SMLM_CHECK(ok, path << ": PNG write failed: " << err.msg);
-  SMLM_CHECK(io_ok && closed, path << ": write failed: " << std::strerror(errno));
-  file.commit();
+void write_png_rgb(const std::string& path, int width, int height,
+                   const std::vector<uint8_t>& rgb) {
+  SMLM_CHECK(width > 0 && height > 0,
+             path << ": cannot write an empty (" << width << "x" << height << ") image as PNG");
+  SMLM_CHECK(rgb.size() == size_t(width) * size_t(height) * 3,
+             path << ": " << rgb.size() << " RGB bytes for a " << width << "x" << height
+                  << " image, expected " << size_t(width) * size_t(height) * 3);
+  std::vector<png_byte> packed(rgb.begin(), rgb.end());
+  write_rows(path, uint32_t(width), uint32_t(height), 8, PNG_COLOR_TYPE_RGB, packed,
+             size_t(width) * 3);
 }
 
 }  // namespace smlm::io

@@ -1,8 +1,10 @@
-// Greyscale PNG output for rendered images and previews (8- or 16-bit), written atomically.
+// PNG output, written atomically: greyscale (8- or 16-bit) for rendered images and previews, 8-bit
+// RGB for charts.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/image.h"
 
@@ -14,5 +16,10 @@ namespace smlm::io {
 // renamed when complete; on any failure (missing folder, empty image, libpng error) nothing is
 // left behind and smlm::Error names `path`.
 void write_png(const std::string& path, const Image<uint16_t>& image, int bit_depth);
+
+// Writes an 8-bit RGB PNG: `rgb` holds width·height pixels row by row from the top, three bytes
+// (red, green, blue) each. Written like write_png; smlm::Error names `path` for a size that does
+// not match (or is empty) and for any write failure.
+void write_png_rgb(const std::string& path, int width, int height, const std::vector<uint8_t>& rgb);
 
 }  // namespace smlm::io

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(cmake make g++ pkg-config libceres-dev libeigen3-dev libtiff-dev libpng-dev
-          libhdf5-dev zlib1g-dev libdnnl-dev libgtest-dev libbenchmark-dev)
+          libhdf5-dev zlib1g-dev libdnnl-dev libgtest-dev libbenchmark-dev libfftw3-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
