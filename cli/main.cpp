@@ -16,13 +16,14 @@ const char* kUsage =
     "Single-molecule localization microscopy: simulate, localize, render and evaluate.\n"
     "\n"
     "commands:\n"
-    "  simulate   simulate a blinking-emitter movie (TIFF) and its ground truth (CSV)\n"
-    "  localize   detect and fit molecules in a TIFF movie, write a ThunderSTORM CSV\n"
-    "  render     render a localization table as a superresolved image (TIFF or PNG)\n"
-    "  evaluate   compare localizations with ground truth (JSON: recall, Jaccard, RMSE)\n"
-    "  postprocess  drift correction, merging, filtering of a localization table\n"
-    "  frc        Fourier ring correlation resolution of a localization table\n"
-    "  convert    convert a table: ThunderSTORM CSV, Picasso HDF5, PLY, ShareLoc .smlm\n"
+    "  simulate    simulate a blinking-emitter movie (TIFF) and its ground truth (CSV)\n"
+    "  localize    detect and fit molecules in a TIFF movie, write a ThunderSTORM CSV\n"
+    "  calibrate   calibrate a 3D PSF (astigmatic curves, cubic spline) from a bead z-stack\n"
+    "  render      render a localization table as a superresolved image (TIFF or PNG)\n"
+    "  evaluate    compare localizations with ground truth (JSON: recall, Jaccard, RMSE)\n"
+    "  postprocess drift correction, merging, filtering of a localization table\n"
+    "  frc         Fourier ring correlation resolution of a localization table\n"
+    "  convert     convert a table: ThunderSTORM CSV, Picasso HDF5, PLY, ShareLoc .smlm\n"
     "\n"
     "Run 'smlm <command> --help' for a command's options.\n";
 
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
     if (cmd == "evaluate") return smlm::cli::run_evaluate(argc - 2, argv + 2);
     if (cmd == "convert") return smlm::cli::run_convert(argc - 2, argv + 2);
     if (cmd == "postprocess") return smlm::cli::run_postprocess(argc - 2, argv + 2);
+    if (cmd == "calibrate") return smlm::cli::run_calibrate(argc - 2, argv + 2);
     if (cmd == "frc") return smlm::cli::run_frc(argc - 2, argv + 2);
     std::fprintf(stderr, "smlm: unknown command '%s' (see 'smlm --help')\n", cmd.c_str());
     return 2;

@@ -1,0 +1,424 @@
+// The calibration's HDF5 file (C API; attributes for settings, datasets for coefficients and
+// points; temporary file + rename) and the reader of ThunderSTORM's astigmatism YAML files.
+#include <hdf5.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <regex>
+#include <sstream>
+#include <utility>
+
+#include "core/error.h"
+#include "psf/calibration.h"
+
+namespace smlm::psf {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kFormatVersion = 1;
+
+// Silences HDF5's error-stack printing while alive (restores the previous handler).
+class QuietHdf5 {
+ public:
+  QuietHdf5() {
+    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  }
+  ~QuietHdf5() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
+  QuietHdf5(const QuietHdf5&) = delete;
+  QuietHdf5& operator=(const QuietHdf5&) = delete;
+
+ private:
+  H5E_auto2_t func_ = nullptr;
+  void* data_ = nullptr;
+};
+
+// Owns one HDF5 identifier.
+class Id {
+ public:
+  explicit Id(hid_t id = H5I_INVALID_HID) : id_(id) {}
+  ~Id() {
+    if (id_ >= 0) H5Idec_ref(id_);
+  }
+  Id(const Id&) = delete;
+  Id& operator=(const Id&) = delete;
+  hid_t get() const { return id_; }
+  bool ok() const { return id_ >= 0; }
+
+ private:
+  hid_t id_;
+};
+
+struct Writer {
+  std::string path;
+  hid_t check(hid_t id, const std::string& what) const {
+    SMLM_CHECK(id >= 0, "cannot write PSF calibration '" << path << "': " << what << " failed");
+    return id;
+  }
+  void check(herr_t e, const std::string& what) const {
+    SMLM_CHECK(e >= 0, "cannot write PSF calibration '" << path << "': " << what << " failed");
+  }
+  void attr(hid_t loc, const char* name, double v) const {
+    Id space(check(H5Screate(H5S_SCALAR), "dataspace"));
+    Id a(check(H5Acreate2(loc, name, H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+               std::string("attribute ") + name));
+    check(H5Awrite(a.get(), H5T_NATIVE_DOUBLE, &v), std::string("attribute ") + name);
+  }
+  void attr(hid_t loc, const char* name, int v) const {
+    Id space(check(H5Screate(H5S_SCALAR), "dataspace"));
+    Id a(check(H5Acreate2(loc, name, H5T_STD_I32LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+               std::string("attribute ") + name));
+    check(H5Awrite(a.get(), H5T_NATIVE_INT, &v), std::string("attribute ") + name);
+  }
+  void attr(hid_t loc, const char* name, const std::string& v) const {
+    Id type(check(H5Tcopy(H5T_C_S1), "string type"));
+    check(H5Tset_size(type.get(), std::max<size_t>(1, v.size())), "string type");
+    check(H5Tset_strpad(type.get(), H5T_STR_NULLPAD), "string type");
+    Id space(check(H5Screate(H5S_SCALAR), "dataspace"));
+    Id a(check(H5Acreate2(loc, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+               std::string("attribute ") + name));
+    const std::string buf = v.empty() ? std::string(1, '\0') : v;
+    check(H5Awrite(a.get(), type.get(), buf.data()), std::string("attribute ") + name);
+  }
+  template <class T>
+  void dataset(hid_t loc, const char* name, const std::vector<hsize_t>& dims, const T* data) const {
+    const hid_t file_type = std::is_same_v<T, float> ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
+    const hid_t mem_type = std::is_same_v<T, float> ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
+    Id space(
+        check(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), "dataspace"));
+    Id ds(
+        check(H5Dcreate2(loc, name, file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+              std::string("dataset ") + name));
+    check(H5Dwrite(ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
+          std::string("dataset ") + name);
+  }
+};
+
+struct Reader {
+  std::string path;
+  [[noreturn]] void fail(const std::string& what) const {
+    throw Error("cannot read PSF calibration '" + path + "': " + what);
+  }
+  bool has_attr(hid_t loc, const char* name) const { return H5Aexists(loc, name) > 0; }
+  double attr_double(hid_t loc, const char* name) const {
+    if (!has_attr(loc, name)) fail(std::string("attribute '") + name + "' is missing");
+    Id a(H5Aopen(loc, name, H5P_DEFAULT));
+    double v = 0;
+    if (!a.ok() || H5Aread(a.get(), H5T_NATIVE_DOUBLE, &v) < 0)
+      fail(std::string("attribute '") + name + "' is not a number");
+    return v;
+  }
+  int attr_int(hid_t loc, const char* name) const {
+    const double v = attr_double(loc, name);
+    if (v != std::floor(v) || std::fabs(v) > 1e9)
+      fail(std::string("attribute '") + name + "' is not an integer");
+    return static_cast<int>(v);
+  }
+  std::string attr_string(hid_t loc, const char* name) const {
+    if (!has_attr(loc, name)) fail(std::string("attribute '") + name + "' is missing");
+    Id a(H5Aopen(loc, name, H5P_DEFAULT));
+    Id type(a.ok() ? H5Aget_type(a.get()) : H5I_INVALID_HID);
+    if (!type.ok() || H5Tget_class(type.get()) != H5T_STRING || H5Tis_variable_str(type.get()))
+      fail(std::string("attribute '") + name + "' is not a fixed-length string");
+    std::string buf(H5Tget_size(type.get()), '\0');
+    Id mem(H5Tcopy(type.get()));
+    if (H5Aread(a.get(), mem.get(), buf.data()) < 0)
+      fail(std::string("attribute '") + name + "' cannot be read");
+    return std::string(buf.c_str());
+  }
+  template <class T>
+  std::vector<T> dataset(hid_t loc, const char* name, std::vector<hsize_t>& dims) const {
+    if (H5Lexists(loc, name, H5P_DEFAULT) <= 0)
+      fail(std::string("dataset '") + name + "' is missing");
+    Id ds(H5Dopen2(loc, name, H5P_DEFAULT));
+    Id space(ds.ok() ? H5Dget_space(ds.get()) : H5I_INVALID_HID);
+    if (!space.ok()) fail(std::string("dataset '") + name + "' cannot be opened");
+    const int rank = H5Sget_simple_extent_ndims(space.get());
+    if (rank < 1 || rank > 8) fail(std::string("dataset '") + name + "' has a bad rank");
+    dims.assign(rank, 0);
+    H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+    size_t count = 1;
+    for (hsize_t d : dims) count *= d;
+    std::vector<T> out(count);
+    const hid_t mem_type = std::is_same_v<T, float> ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
+    if (count > 0 && H5Dread(ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
+      fail(std::string("dataset '") + name + "' cannot be read as numbers");
+    return out;
+  }
+};
+
+const char* kCurveKeys[] = {"form", "sigma0", "c", "d", "A", "B", "p2", "p3"};
+
+void write_curve(const Writer& w, hid_t g, const char* axis, const DefocusCurve& c) {
+  const double v[] = {static_cast<double>(c.form), c.sigma0, c.c, c.d, c.A, c.B, c.p2, c.p3};
+  for (int i = 0; i < 8; ++i) {
+    const std::string name = std::string(axis) + "_" + kCurveKeys[i];
+    if (i == 0)
+      w.attr(g, name.c_str(), c.form);
+    else
+      w.attr(g, name.c_str(), v[i]);
+  }
+}
+
+DefocusCurve read_curve(const Reader& r, hid_t g, const char* axis) {
+  double v[8];
+  for (int i = 0; i < 8; ++i)
+    v[i] = r.attr_double(g, (std::string(axis) + "_" + kCurveKeys[i]).c_str());
+  DefocusCurve c;
+  c.form = static_cast<int>(v[0]);
+  if (c.form != DefocusCurve::kHuang && c.form != DefocusCurve::kPolynomial)
+    r.fail(std::string(axis) + "_form must be 0 (Huang) or 1 (polynomial)");
+  c.sigma0 = v[1];
+  c.c = v[2];
+  c.d = v[3];
+  c.A = v[4];
+  c.B = v[5];
+  c.p2 = v[6];
+  c.p3 = v[7];
+  for (double x : v)
+    if (!std::isfinite(x))
+      r.fail(std::string("a defocus-curve value of ") + axis + " is not finite");
+  if (c.form == DefocusCurve::kHuang && !(c.d != 0)) r.fail(std::string(axis) + "_d must not be 0");
+  return c;
+}
+
+}  // namespace
+
+void save_calibration(const std::string& path, const PsfCalibration& c) {
+  SMLM_CHECK(c.has_astigmatic || !c.spline.empty(),
+             "cannot write PSF calibration '" << path << "': it holds no model");
+  const fs::path target(path);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  SMLM_CHECK(fs::is_directory(dir), "cannot write PSF calibration '" << path << "': folder '"
+                                                                     << dir.string()
+                                                                     << "' does not exist");
+  // A fresh temporary name beside the target; H5F_ACC_EXCL below refuses an existing file.
+  std::random_device rd;
+  std::string temp = dir.string();
+  temp.append("/.").append(target.filename().string()).append(".tmp");
+  temp.append(std::to_string(rd() % 1000000000u));
+  const Writer w{path};
+  QuietHdf5 quiet;
+  bool created = false;
+  try {
+    {
+      Id file(w.check(H5Fcreate(temp.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT),
+                      "creating the temporary file " + temp));
+      created = true;
+      const hid_t root = file.get();
+      w.attr(root, "format", std::string("smlm-psf"));
+      w.attr(root, "version", kFormatVersion);
+      w.attr(root, "model", c.model);
+      w.attr(root, "pixel_size_nm", c.pixel_size_nm);
+      w.attr(root, "z_step_nm", c.z_step_nm);
+      w.attr(root, "num_beads", c.num_beads);
+      w.attr(root, "z_origin", c.z_origin);
+      if (c.has_astigmatic) {
+        Id g(w.check(H5Gcreate2(root, "astigmatic", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                     "group astigmatic"));
+        write_curve(w, g.get(), "x", c.astigmatic.x);
+        write_curve(w, g.get(), "y", c.astigmatic.y);
+        w.attr(g.get(), "z_min_nm", c.astigmatic.z_min_nm);
+        w.attr(g.get(), "z_max_nm", c.astigmatic.z_max_nm);
+        std::vector<double> z, sx, sy;
+        for (const SigmaPoint& p : c.sigma_points) {
+          z.push_back(p.z_nm);
+          sx.push_back(p.sigma_x);
+          sy.push_back(p.sigma_y);
+        }
+        const std::vector<hsize_t> dims = {z.size()};
+        w.dataset(g.get(), "z_nm", dims, z.data());
+        w.dataset(g.get(), "sigma_x", dims, sx.data());
+        w.dataset(g.get(), "sigma_y", dims, sy.data());
+      }
+      if (!c.spline.empty()) {
+        const CubicSplinePsf m = c.spline.model();
+        Id g(w.check(H5Gcreate2(root, "spline", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                     "group spline"));
+        w.attr(g.get(), "nx", m.nx);
+        w.attr(g.get(), "ny", m.ny);
+        w.attr(g.get(), "nz", m.nz);
+        w.attr(g.get(), "oversampling", m.oversampling);
+        w.attr(g.get(), "cx", m.cx);
+        w.attr(g.get(), "cy", m.cy);
+        w.attr(g.get(), "cz", m.cz);
+        w.attr(g.get(), "dz_nm", m.dz_nm);
+        w.attr(g.get(), "pixel_size_nm", m.pixel_size_nm);
+        const std::vector<hsize_t> cd = {static_cast<hsize_t>(m.nz), static_cast<hsize_t>(m.ny),
+                                         static_cast<hsize_t>(m.nx), 64};
+        w.dataset(g.get(), "coefficients", cd, c.spline.coefficients().data());
+        const auto& smp = c.spline.samples();
+        if (!smp.empty()) {
+          std::vector<float> flat;
+          for (const ImageF& im : smp) flat.insert(flat.end(), im.vec().begin(), im.vec().end());
+          const std::vector<hsize_t> sd = {smp.size(), static_cast<hsize_t>(smp[0].height()),
+                                           static_cast<hsize_t>(smp[0].width())};
+          w.dataset(g.get(), "samples", sd, flat.data());
+        }
+      }
+      w.check(H5Fflush(root, H5F_SCOPE_GLOBAL), "flushing");
+    }
+    SMLM_CHECK(std::rename(temp.c_str(), path.c_str()) == 0,
+               "cannot write PSF calibration '" << path << "': " << std::strerror(errno));
+  } catch (...) {
+    if (created) std::remove(temp.c_str());
+    throw;
+  }
+}
+
+PsfCalibration load_calibration(const std::string& path) {
+  const Reader r{path};
+  SMLM_CHECK(fs::exists(path), "cannot read PSF calibration '" << path << "': no such file");
+  QuietHdf5 quiet;
+  Id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+  if (!file.ok()) r.fail("not an HDF5 file");
+  const hid_t root = file.get();
+  if (!r.has_attr(root, "format") || r.attr_string(root, "format") != "smlm-psf")
+    r.fail("not an smlm PSF calibration (attribute format != \"smlm-psf\")");
+  const int version = r.attr_int(root, "version");
+  if (version != kFormatVersion)
+    r.fail("format version " + std::to_string(version) + " is not supported (expected " +
+           std::to_string(kFormatVersion) + ")");
+  PsfCalibration c;
+  c.model = r.attr_string(root, "model");
+  c.pixel_size_nm = r.attr_double(root, "pixel_size_nm");
+  c.z_step_nm = r.attr_double(root, "z_step_nm");
+  c.num_beads = r.attr_int(root, "num_beads");
+  c.z_origin = r.attr_string(root, "z_origin");
+  if (!(c.pixel_size_nm > 0) || !(c.z_step_nm > 0)) r.fail("pixel size and z step must be > 0");
+  if (H5Lexists(root, "astigmatic", H5P_DEFAULT) > 0) {
+    Id g(H5Gopen2(root, "astigmatic", H5P_DEFAULT));
+    if (!g.ok()) r.fail("group astigmatic cannot be opened");
+    c.has_astigmatic = true;
+    c.astigmatic.x = read_curve(r, g.get(), "x");
+    c.astigmatic.y = read_curve(r, g.get(), "y");
+    c.astigmatic.z_min_nm = r.attr_double(g.get(), "z_min_nm");
+    c.astigmatic.z_max_nm = r.attr_double(g.get(), "z_max_nm");
+    std::vector<hsize_t> d1, d2, d3;
+    const auto z = r.dataset<double>(g.get(), "z_nm", d1);
+    const auto sx = r.dataset<double>(g.get(), "sigma_x", d2);
+    const auto sy = r.dataset<double>(g.get(), "sigma_y", d3);
+    if (z.size() != sx.size() || z.size() != sy.size())
+      r.fail("astigmatic z_nm, sigma_x and sigma_y differ in length");
+    for (size_t i = 0; i < z.size(); ++i) {
+      SigmaPoint p;
+      p.z_nm = z[i];
+      p.sigma_x = sx[i];
+      p.sigma_y = sy[i];
+      c.sigma_points.push_back(p);
+    }
+  }
+  if (H5Lexists(root, "spline", H5P_DEFAULT) > 0) {
+    Id g(H5Gopen2(root, "spline", H5P_DEFAULT));
+    if (!g.ok()) r.fail("group spline cannot be opened");
+    CubicSplinePsf v;
+    v.nx = r.attr_int(g.get(), "nx");
+    v.ny = r.attr_int(g.get(), "ny");
+    v.nz = r.attr_int(g.get(), "nz");
+    v.oversampling = r.attr_double(g.get(), "oversampling");
+    v.cx = r.attr_double(g.get(), "cx");
+    v.cy = r.attr_double(g.get(), "cy");
+    v.cz = r.attr_double(g.get(), "cz");
+    v.dz_nm = r.attr_double(g.get(), "dz_nm");
+    v.pixel_size_nm = r.attr_double(g.get(), "pixel_size_nm");
+    std::vector<hsize_t> dims;
+    auto coeff = r.dataset<float>(g.get(), "coefficients", dims);
+    if (dims.size() != 4 || dims[0] != static_cast<hsize_t>(v.nz) ||
+        dims[1] != static_cast<hsize_t>(v.ny) || dims[2] != static_cast<hsize_t>(v.nx) ||
+        dims[3] != 64)
+      r.fail("spline coefficients are not [nz][ny][nx][64]");
+    try {
+      c.spline = CubicSpline(std::move(coeff), v);
+    } catch (const Error& e) {
+      r.fail(e.what());
+    }
+  }
+  if (!c.has_astigmatic && c.spline.empty())
+    r.fail("it holds neither an astigmatic nor a spline model");
+  if (c.model == "astigmatic" && !c.has_astigmatic)
+    r.fail("model is astigmatic but /astigmatic is missing");
+  if (c.model == "spline" && c.spline.empty()) r.fail("model is spline but /spline is missing");
+  if (c.model != "astigmatic" && c.model != "spline") r.fail("unknown model '" + c.model + "'");
+  return c;
+}
+
+AstigmaticCalibration parse_thunderstorm_calibration(const std::string& yaml, double z_range_nm) {
+  SMLM_CHECK(std::isfinite(z_range_nm) && z_range_nm > 0,
+             "ThunderSTORM calibration: z range must be > 0 nm, got " << z_range_nm);
+  std::smatch m;
+  std::string type;
+  if (std::regex_search(yaml, m, std::regex(R"(!!([\w.$]+))"))) type = m[1];
+  std::string name;
+  if (std::regex_search(yaml, m, std::regex(R"((?:^|[\s{,])name\s*:\s*'?([^'\n,}]*))")))
+    name = m[1];
+  std::map<std::string, double> v;
+  const std::regex kv(
+      R"(([A-Za-z_]\w*)\s*:\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?=\s|,|\}|$))");
+  for (auto it = std::sregex_iterator(yaml.begin(), yaml.end(), kv); it != std::sregex_iterator();
+       ++it)
+    v[(*it)[1]] = std::stod((*it)[2]);
+  const bool huang = type.find("DaostormCalibration") != std::string::npos ||
+                     (type.empty() && name.find("Huang") != std::string::npos);
+  const bool poly = type.find("PolynomialCalibration") != std::string::npos ||
+                    (type.empty() && name.find("ThunderSTORM") != std::string::npos);
+  SMLM_CHECK(huang || poly, "ThunderSTORM calibration: unknown calibration type '"
+                                << (type.empty() ? name : type)
+                                << "' (expected DaostormCalibration or PolynomialCalibration)");
+  for (const char* k : {"w01", "w02", "a1", "a2", "b1", "b2", "c1", "c2", "d1", "d2"})
+    SMLM_CHECK(v.count(k), "ThunderSTORM calibration: value '" << k << "' is missing");
+  const double angle = v.count("angle") ? v["angle"] : 0.0;
+  SMLM_CHECK(std::fabs(angle) <= 5.0 * M_PI / 180.0, "ThunderSTORM calibration: the lens angle "
+                                                         << angle
+                                                         << " rad is beyond ±5°; this astigmatic "
+                                                            "model is axis-aligned");
+  SMLM_CHECK(!v.count("isBiplane") || v["isBiplane"] == 0,
+             "ThunderSTORM calibration: biplane calibrations are not supported");
+  AstigmaticCalibration cal;
+  auto curve = [&](const char* i) {
+    auto g = [&](const char* k) { return v[std::string(k) + i]; };
+    DefocusCurve c;
+    c.c = g("c");
+    if (huang) {
+      c.form = DefocusCurve::kHuang;
+      c.sigma0 = 0.5 * g("w0");  // ThunderSTORM: σ = w0/2·√(…)
+      c.d = g("d");
+      c.A = g("a");
+      c.B = g("b");
+      SMLM_CHECK(c.d != 0 && c.sigma0 > 0,
+                 "ThunderSTORM calibration: w0" << i << " and d" << i << " must be non-zero");
+    } else {
+      c.form = DefocusCurve::kPolynomial;
+      c.sigma0 = g("b");
+      c.p2 = g("a");
+      c.p3 = g("d");
+    }
+    return c;
+  };
+  cal.x = curve("1");
+  cal.y = curve("2");
+  cal.z_min_nm = -z_range_nm;
+  cal.z_max_nm = z_range_nm;
+  return cal;
+}
+
+AstigmaticCalibration read_thunderstorm_calibration(const std::string& path, double z_range_nm) {
+  std::ifstream in(path);
+  SMLM_CHECK(in, "cannot read ThunderSTORM calibration '" << path << "': no such file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  try {
+    return parse_thunderstorm_calibration(ss.str(), z_range_nm);
+  } catch (const Error& e) {
+    throw Error("'" + path + "': " + e.what());
+  }
+}
+
+}  // namespace smlm::psf
