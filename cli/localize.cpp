@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "io/thunderstorm_csv.h"
 #include "io/tiff_movie.h"
+#include "kernels/device.h"
 #include "kernels/parallel_for.h"
 #include "localization/localizer.h"
 
@@ -18,13 +19,14 @@ namespace smlm::cli {
 int run_localize(int argc, char** argv) {
   CameraModel camera;
   localization::LocalizeSettings s;
-  std::string movie, out;
+  std::string movie, out, fitter = "lm", device = "cpu";
   double psf_sigma_nm = 130;
   int roi = 2 * s.fit.roi_radius + 1, batch = 64, threads = 0;
   ArgParser p("smlm localize MOVIE.tif -o LOCS.csv [options]",
               "Finds molecules in every frame (B-spline wavelet filter, local maxima above a "
               "threshold relative to the noise) and fits each with a pixel-integrated Gaussian by "
-              "Poisson maximum likelihood (Ceres). Writes x, y, sigma, photons, background and "
+              "Poisson maximum likelihood (batched Levenberg-Marquardt on CPU threads or a CUDA "
+              "GPU, or Ceres). Writes x, y, sigma, photons, background and "
               "the Cramer-Rao uncertainty of each localization as ThunderSTORM CSV (nm, photons; "
               "frames from 1).");
   p.positional("MOVIE.tif", &movie, "input movie: multi-page TIFF, BigTIFF or OME-TIFF");
@@ -37,6 +39,11 @@ int run_localize(int argc, char** argv) {
   p.add("--psf-sigma", &psf_sigma_nm, "initial PSF sigma [nm]");
   p.add_flag("--fixed-sigma", &s.fit.fixed_sigma, "keep sigma fixed at --psf-sigma");
   p.add("--max-iterations", &s.fit.max_iterations, "fitter iterations at most");
+  p.add("--fitter", &fitter,
+        "lm (batched Levenberg-Marquardt, ROI up to 15 px, CPU or GPU) or ceres (CPU only, ROI "
+        "up to 63 px)",
+        "NAME");
+  p.add("--device", &device, "where the lm fits run: cpu, cuda or cuda:N", "DEVICE");
   p.section("run");
   p.add("--batch", &batch, "frames read and fitted together");
   p.add("--threads", &threads, "CPU threads (0 = all cores)");
@@ -50,6 +57,8 @@ int run_localize(int argc, char** argv) {
   camera.validate();
   s.fit.roi_radius = roi / 2;
   s.fit.initial_sigma_px = psf_sigma_nm / camera.pixel_size_nm;
+  s.fit.fitter = localization::parse_fitter(fitter);
+  s.fit.device = kernels::parse_device(device);
   kernels::set_cpu_threads(threads);
 
   io::TiffMovieReader reader(movie);
@@ -67,10 +76,11 @@ int run_localize(int argc, char** argv) {
   io::write_thunderstorm_csv(out, table);
   const auto& st = localizer.stats();
   std::fprintf(stderr,
-               "localized %lld frames: %zu localizations (%lld candidates, %lld rejected fits) in "
-               "%.2f s, %.0f frames/s\n",
+               "localized %lld frames: %zu localizations (%lld candidates, %lld rejected fits; %s "
+               "fitter on %s) in %.2f s, %.0f frames/s\n",
                static_cast<long long>(st.frames), table.size(),
-               static_cast<long long>(st.candidates), static_cast<long long>(st.rejected), seconds,
+               static_cast<long long>(st.candidates), static_cast<long long>(st.rejected),
+               localization::to_string(s.fit.fitter), s.fit.device.name().c_str(), seconds,
                seconds > 0 ? st.frames / seconds : 0.0);
   return 0;
 }

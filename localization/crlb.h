@@ -71,8 +71,8 @@ SMLM_HD_INLINE void integrated_gaussian_fisher(const double* theta, int w, int h
   double ex[G::kMaxRoi], dex[G::kMaxRoi], dsx[G::kMaxRoi];
   double ey[G::kMaxRoi], dey[G::kMaxRoi], dsy[G::kMaxRoi];
   const double nph = theta[G::kN], bg = theta[G::kBg], s = theta[G::kSigma];
-  for (int i = 0; i < w; ++i) G::integral_1d(i, theta[G::kX], s, ex[i], dex[i], dsx[i]);
-  for (int j = 0; j < h; ++j) G::integral_1d(j, theta[G::kY], s, ey[j], dey[j], dsy[j]);
+  G::integrals_1d(w, theta[G::kX], s, ex, dex, dsx);
+  G::integrals_1d(h, theta[G::kY], s, ey, dey, dsy);
   for (int i = 0; i < n * n; ++i) fisher[i] = 0;
   for (int j = 0; j < h; ++j)
     for (int i = 0; i < w; ++i) {

@@ -1,14 +1,16 @@
 // The classic 2D localization pipeline over batches of frames: camera conversion, wavelet
-// detection, ROI extraction and Poisson MLE fits of the integrated Gaussian, to a table of
-// molecules in nm and photons.
+// detection, ROI extraction and Poisson MLE fits of the integrated Gaussian (batched LM on CPU
+// threads or CUDA, or Ceres), to a table of molecules in nm and photons.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "core/camera.h"
 #include "core/image.h"
 #include "core/localization_table.h"
+#include "localization/batch_fit.h"
 #include "localization/detect.h"
 #include "localization/mle_fit.h"
 
@@ -27,15 +29,20 @@ struct LocalizeStats {
 
 class Localizer {
  public:
-  // Validates the camera and the settings; throws smlm::Error on impossible values.
+  // Validates the camera and the settings; throws smlm::Error on impossible values, and for a
+  // CUDA device that this build or machine lacks.
   Localizer(const CameraModel& camera, const LocalizeSettings& s);
+  ~Localizer();
+  Localizer(Localizer&&) noexcept;
+  Localizer& operator=(Localizer&&) noexcept;
 
   // frames: raw ADU, any sizes; first_frame: 0-based movie index of frames[0]. Each frame is
   // converted to photoelectrons (CameraModel::adu_to_electrons), searched for candidates
   // (detect), and a (2r + 1)² ROI around each candidate (shifted inside the frame near the
-  // border; none when the frame is smaller) is fitted (MleFitter, from initial_theta's start
-  // values). The ROIs of the batch are fitted in parallel (OpenMP, kernels::parallel_for).
-  // Fits that MleFitter::usable rejects are counted, not returned.
+  // border; none when the frame is smaller) is fitted from initial_theta's start values by the
+  // settings' fitter: all ROIs of the batch at once by the batched LM fitter on fit.device, or in
+  // parallel (OpenMP, kernels::parallel_for) by MleFitter (Ceres). Fits that MleFitter::usable
+  // rejects (for LM: status other than converged, and the same rule) are counted, not returned.
   // Returns the columns, in this order: frame (0-based), x, y [nm; x = (x_px + 0.5)·pixel size
   // with x_px the pixel coordinate whose pixel centres are integers], sigma [nm], intensity
   // [photons = e⁻/QE], offset [photons/px], bkgstd [photons], uncertainty_xy [nm;
@@ -51,7 +58,8 @@ class Localizer {
  private:
   CameraModel camera_;
   LocalizeSettings settings_;
-  MleFitter fitter_;
+  MleFitter fitter_;                 // Ceres, and the rejection rule of both fitters
+  std::unique_ptr<BatchFitter> lm_;  // when settings_.fit.fitter == Fitter::lm
   LocalizeStats stats_;
 };
 

@@ -8,10 +8,12 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "core/error.h"
 #include "localization/crlb.h"
+#include "localization/lm_models.h"
 #include "localization/poisson_deviance.h"
 #include "localization/roi.h"
 
@@ -19,10 +21,30 @@ namespace smlm::localization {
 
 using G = psf::IntegratedGaussian;
 
+// The two fitters keep θ within the same bounds.
+static_assert(LmIntegratedGaussian::kMinSigma == MleFitter::kMinSigma &&
+              LmIntegratedGaussian::kMaxSigma == MleFitter::kMaxSigma &&
+              LmIntegratedGaussian::kMinPhotons == MleFitter::kMinPhotons &&
+              LmIntegratedGaussian::kMinBackground == MleFitter::kMinBackground);
+
+Fitter parse_fitter(std::string_view text) {
+  if (text == "lm") return Fitter::lm;
+  if (text == "ceres") return Fitter::ceres;
+  throw Error("fitter '" + std::string(text) + "': expected lm or ceres");
+}
+
+const char* to_string(Fitter f) { return f == Fitter::lm ? "lm" : "ceres"; }
+
 void FitSettings::validate() const {
-  const int max_radius = (G::kMaxRoi - 1) / 2;
+  const int max_radius =
+      fitter == Fitter::lm ? (LmIntegratedGaussian::kMaxSide - 1) / 2 : (G::kMaxRoi - 1) / 2;
   SMLM_CHECK(roi_radius >= 1 && roi_radius <= max_radius,
-             "fit radius must be 1.." << max_radius << " px, got " << roi_radius);
+             "fit radius must be 1.."
+                 << max_radius << " px with the " << to_string(fitter) << " fitter, got "
+                 << roi_radius
+                 << (fitter == Fitter::lm ? " (the ceres fitter takes up to 31)" : ""));
+  SMLM_CHECK(fitter == Fitter::lm || !device.is_cuda(),
+             "the ceres fitter runs on the CPU only; use the lm fitter on " << device.name());
   SMLM_CHECK(std::isfinite(initial_sigma_px) && initial_sigma_px >= MleFitter::kMinSigma &&
                  initial_sigma_px <= MleFitter::kMaxSigma,
              "initial sigma must be " << MleFitter::kMinSigma << ".." << MleFitter::kMaxSigma
@@ -127,7 +149,11 @@ thread_local Workspace tl_workspace;
 
 }  // namespace
 
-MleFitter::MleFitter(FitSettings s) : s_(s) { s_.validate(); }
+MleFitter::MleFitter(FitSettings s) : s_(s) {
+  s_.fitter = Fitter::ceres;  // this is the Ceres fitter, whatever the Localizer uses
+  s_.device = kernels::Device::cpu();
+  s_.validate();
+}
 
 FitResult MleFitter::fit(const float* roi, int w, int h, const double* start) const {
   SMLM_CHECK(roi != nullptr, "fit: no ROI data");

@@ -1,18 +1,34 @@
 // Poisson maximum-likelihood fit of the integrated Gaussian PSF to one ROI through Ceres, with
-// the analytic Jacobian of the deviance residuals and the CRLB from the Fisher information.
+// the analytic Jacobian of the deviance residuals and the CRLB from the Fisher information; and
+// the fit settings the Localizer shares between Ceres and the batched LM fitter.
 #pragma once
 
+#include <string_view>
+
+#include "kernels/device.h"
 #include "psf/integrated_gaussian.h"
 
 namespace smlm::localization {
 
+// The Localizer's fitters, both Poisson MLE of the integrated Gaussian with the same bounds:
+//  - lm: the batched Levenberg–Marquardt fitter (localization/batch_fit.h), CPU threads or CUDA,
+//    ROIs up to 15 × 15 px;
+//  - ceres: MleFitter below, CPU only, ROIs up to 63 × 63 px.
+enum class Fitter { lm, ceres };
+
+// "lm" or "ceres"; throws smlm::Error for anything else.
+Fitter parse_fitter(std::string_view text);
+const char* to_string(Fitter f);
+
 struct FitSettings {
-  int roi_radius = 3;             // ROI side 2·r + 1 px; 1 ≤ r ≤ 31
+  int roi_radius = 3;             // ROI side 2·r + 1 px; 1 ≤ r ≤ 31 (Ceres), ≤ 7 (LM)
   double initial_sigma_px = 1.3;  // σ start [px] (and the fixed value with fixed_sigma)
   bool fixed_sigma = false;       // fit (x, y, N, bg) only
-  int max_iterations = 50;        // Ceres iterations per ROI, ≥ 1
+  int max_iterations = 50;        // iterations (trial steps) per ROI, ≥ 1
+  Fitter fitter = Fitter::lm;
+  kernels::Device device;  // where LM fits run; Ceres runs on the CPU only
 
-  // Throws smlm::Error naming the first impossible value.
+  // Throws smlm::Error naming the first impossible value (or device for the fitter).
   void validate() const;
 };
 
@@ -35,7 +51,8 @@ class MleFitter {
   static constexpr double kMinPhotons = 1e-3;
   static constexpr double kMinBackground = 1e-6;
 
-  // Throws smlm::Error when the settings are impossible.
+  // Throws smlm::Error when the settings are impossible for Ceres; s.fitter and s.device are
+  // ignored (settings() reports ceres and the CPU).
   explicit MleFitter(FitSettings s);
 
   // Fits a w × h ROI (host memory, row-major, x fastest, read during the call only;

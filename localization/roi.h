@@ -30,6 +30,19 @@ SMLM_HD_INLINE void extract_roi(const float* frame, int frame_w, int x0, int y0,
     for (int i = 0; i < w; ++i) roi[j * w + i] = frame[(y0 + j) * frame_w + x0 + i];
 }
 
+// e[i] = ∫ over [i − ½, i + ½] of a unit Gaussian centred at x0 with width sigma, i < n
+// (psf::IntegratedGaussian::integral_1d), from the n + 1 pixel edges: one erf per edge, shared by
+// the two pixels beside it.
+SMLM_HD_INLINE void pixel_integrals_1d(int n, double x0, double sigma, double* e) {
+  const double c = 0.70710678118654752440 / sigma;
+  double lower = std::erf((-0.5 - x0) * c);
+  for (int i = 0; i < n; ++i) {
+    const double upper = std::erf((i + 0.5 - x0) * c);
+    e[i] = 0.5 * (upper - lower);
+    lower = upper;
+  }
+}
+
 // Start values θ = (x, y, N, bg, σ) [ROI pixels, photoelectrons] for a fit of the integrated
 // Gaussian to a w × h ROI (w, h ≤ IntegratedGaussian::kMaxRoi) of photoelectrons:
 //  - x, y: intensity centroid of the ROI above its minimum (the ROI centre if it is flat);
@@ -58,8 +71,8 @@ SMLM_HD_INLINE void initial_theta(const float* roi, int w, int h, double sigma, 
   const double y0 = sw > 0 ? sy / sw : 0.5 * (h - 1);
 
   double ex[G::kMaxRoi], ey[G::kMaxRoi];
-  for (int i = 0; i < w; ++i) ex[i] = G::integral_1d(i, x0, sigma);
-  for (int j = 0; j < h; ++j) ey[j] = G::integral_1d(j, y0, sigma);
+  pixel_integrals_1d(w, x0, sigma, ex);
+  pixel_integrals_1d(h, y0, sigma, ey);
   double sg = 0, sgg = 0, sk = 0, sgk = 0;
   for (int j = 0; j < h; ++j)
     for (int i = 0; i < w; ++i) {

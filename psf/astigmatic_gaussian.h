@@ -105,10 +105,8 @@ struct AstigmaticGaussian {
     double sx, sy, dsx_dz, dsy_dz;
     sigmas(theta[kZ], sx, sy, dsx_dz, dsy_dz);
     const double n = theta[kN], bg = theta[kBg];
-    for (int i = 0; i < w; ++i)
-      IntegratedGaussian::integral_1d(i, theta[kX], sx, ex[i], dex[i], dsx[i]);
-    for (int j = 0; j < h; ++j)
-      IntegratedGaussian::integral_1d(j, theta[kY], sy, ey[j], dey[j], dsy[j]);
+    IntegratedGaussian::integrals_1d(w, theta[kX], sx, ex, dex, dsx);
+    IntegratedGaussian::integrals_1d(h, theta[kY], sy, ey, dey, dsy);
     for (int j = 0; j < h; ++j) {
       for (int i = 0; i < w; ++i) {
         const int k = j * w + i;

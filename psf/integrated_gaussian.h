@@ -45,27 +45,51 @@ struct IntegratedGaussian {
            theta[kBg];
   }
 
+  // Pixel integrals e[i] of a unit Gaussian centred at x0 over [i − ½, i + ½], i < side, and
+  // their derivatives by x0 and σ. Each pixel edge's erf and exp serve the two pixels beside it:
+  // side + 1 of each instead of 2·side.
+  SMLM_HD static void integrals_1d(int side, double x0, double sigma, double* e, double* de_dx0,
+                                   double* de_dsigma) {
+    constexpr double kInvSqrt2 = 0.70710678118654752440;
+    constexpr double kInvSqrt2Pi = 0.39894228040143267794;
+    const double is = 1.0 / sigma;
+    const double c_erf = kInvSqrt2 * is, c_exp = -0.5 * is * is;
+    const double c_dx = -kInvSqrt2Pi * is, c_ds = -kInvSqrt2Pi * is * is;
+    double u = -0.5 - x0;  // the edge below pixel 0
+    double erf0 = std::erf(u * c_erf), g0 = std::exp(u * u * c_exp), ug0 = u * g0;
+    for (int i = 0; i < side; ++i) {
+      u = i + 0.5 - x0;
+      const double erf1 = std::erf(u * c_erf), g1 = std::exp(u * u * c_exp), ug1 = u * g1;
+      e[i] = 0.5 * (erf1 - erf0);
+      de_dx0[i] = c_dx * (g1 - g0);
+      de_dsigma[i] = c_ds * (ug1 - ug0);
+      erf0 = erf1, g0 = g1, ug0 = ug1;
+    }
+  }
+
   // Expected photons in a w × h ROI whose pixel (0, 0) is at coordinate (0, 0), and their
-  // derivatives: mu[k], jac[k * kNumParams + p] with k = y·w + x. jac may be null.
-  // Separable: 2(w + h) erf/exp pairs for w·h pixels.
+  // derivatives: mu[k], jac[k * kNumParams + p] with k = y·w + x. jac may be null. Separable:
+  // w + h + 2 erf/exp pairs for w·h pixels. kMaxSide bounds w and h (stack arrays; the GPU
+  // fitter instantiates a small one).
+  template <int kMaxSide = kMaxRoi>
   SMLM_HD static void evaluate_roi(const double* theta, int w, int h, double* mu, double* jac) {
-    double ex[kMaxRoi], dex[kMaxRoi], dsx[kMaxRoi];
-    double ey[kMaxRoi], dey[kMaxRoi], dsy[kMaxRoi];
-    const double x0 = theta[kX], y0 = theta[kY], n = theta[kN], bg = theta[kBg];
-    const double s = theta[kSigma];
-    for (int i = 0; i < w; ++i) integral_1d(i, x0, s, ex[i], dex[i], dsx[i]);
-    for (int j = 0; j < h; ++j) integral_1d(j, y0, s, ey[j], dey[j], dsy[j]);
+    double ex[kMaxSide], dex[kMaxSide], dsx[kMaxSide];
+    double ey[kMaxSide], dey[kMaxSide], dsy[kMaxSide];
+    integrals_1d(w, theta[kX], theta[kSigma], ex, dex, dsx);
+    integrals_1d(h, theta[kY], theta[kSigma], ey, dey, dsy);
+    const double n = theta[kN], bg = theta[kBg];
     for (int j = 0; j < h; ++j) {
+      const double nyj = n * ey[j], ndyj = n * dey[j], ndsyj = n * dsy[j];
       for (int i = 0; i < w; ++i) {
         const int k = j * w + i;
-        mu[k] = n * ex[i] * ey[j] + bg;
+        mu[k] = nyj * ex[i] + bg;
         if (jac) {
           double* g = jac + k * kNumParams;
-          g[kX] = n * dex[i] * ey[j];
-          g[kY] = n * ex[i] * dey[j];
+          g[kX] = nyj * dex[i];
+          g[kY] = ndyj * ex[i];
           g[kN] = ex[i] * ey[j];
           g[kBg] = 1.0;
-          g[kSigma] = n * (dsx[i] * ey[j] + ex[i] * dsy[j]);
+          g[kSigma] = nyj * dsx[i] + ndsyj * ex[i];
         }
       }
     }

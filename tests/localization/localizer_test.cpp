@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "kernels/device.h"
 #include "kernels/parallel_for.h"
 #include "kernels/random.h"
 #include "psf/integrated_gaussian.h"
@@ -204,6 +205,45 @@ TEST(Localizer, RejectsImpossibleSettings) {
   bad.pixel_size_nm = 0;
   EXPECT_THROW(Localizer(bad, LocalizeSettings{}), Error);
   EXPECT_NO_THROW(Localizer(plain_camera(), LocalizeSettings{}));
+
+  // The LM fitter takes ROIs up to 15 px, Ceres up to 63 px; Ceres runs on the CPU only.
+  s = {};
+  s.fit.roi_radius = 8;
+  EXPECT_THROW(Localizer(plain_camera(), s), Error);
+  s.fit.fitter = Fitter::ceres;
+  EXPECT_NO_THROW(Localizer(plain_camera(), s));
+  s = {};
+  s.fit.fitter = Fitter::ceres;
+  s.fit.device = kernels::Device::cuda(0);
+  EXPECT_THROW(Localizer(plain_camera(), s), Error);
+  if (kernels::cuda_device_count() == 0) {
+    s.fit.fitter = Fitter::lm;
+    EXPECT_THROW(Localizer(plain_camera(), s), Error);
+  }
+  EXPECT_EQ(parse_fitter("lm"), Fitter::lm);
+  EXPECT_EQ(parse_fitter("ceres"), Fitter::ceres);
+  EXPECT_THROW(parse_fitter("gpufit"), Error);
+}
+
+// The same candidates through both fitters: the same rows (the same rejection rule), positions
+// within 0.01 px, photons within 0.1 %.
+TEST(Localizer, LmAndCeresFittersGiveTheSameTable) {
+  const Movie m = make_movie(10, 10, 2000, 17);
+  LocalizeSettings lm, ceres;
+  ceres.fit.fitter = Fitter::ceres;
+  const LocalizationTable a = Localizer(plain_camera(), lm).localize(to_adu(m, plain_camera()), 0);
+  const LocalizationTable b =
+      Localizer(plain_camera(), ceres).localize(to_adu(m, plain_camera()), 0);
+  ASSERT_EQ(a.size(), b.size());
+  ASSERT_GT(a.size(), 90u);
+  for (size_t r = 0; r < a.size(); ++r) {
+    EXPECT_EQ(a[col::frame][r], b[col::frame][r]);
+    EXPECT_NEAR(a[col::x][r], b[col::x][r], 1.0);  // nm: 0.01 px
+    EXPECT_NEAR(a[col::y][r], b[col::y][r], 1.0);
+    EXPECT_NEAR(a[col::intensity][r] / b[col::intensity][r], 1.0, 1e-3);
+    EXPECT_NEAR(a[col::uncertainty_xy][r] / b[col::uncertainty_xy][r], 1.0, 1e-3);
+    EXPECT_NEAR(a[col::loglikelihood][r], b[col::loglikelihood][r], 1e-3);
+  }
 }
 
 }  // namespace

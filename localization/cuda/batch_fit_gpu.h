@@ -1,0 +1,30 @@
+// The CUDA side of BatchFitter: uploads a batch, runs BatchFitKernel (the CPU's functor) in a
+// kernel, downloads the results. Plain C++ declarations; builds without CUDA get a stub that
+// throws.
+#pragma once
+
+#include <memory>
+
+#include "localization/batch_fit.h"
+#include "localization/lm_models.h"
+
+namespace smlm::localization {
+
+class GpuBatchFit {
+ public:
+  // Throws smlm::Error when `device` is not a usable CUDA device or CUDA was not compiled.
+  explicit GpuBatchFit(int device);
+  ~GpuBatchFit();
+  GpuBatchFit(const GpuBatchFit&) = delete;
+  GpuBatchFit& operator=(const GpuBatchFit&) = delete;
+
+  // Fits batch.count() ROIs (sizes already checked) into results (host, count entries).
+  void fit(const LmIntegratedGaussian& model, const LmSettings& settings, const RoiBatch& batch,
+           LmResult* results);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace smlm::localization
