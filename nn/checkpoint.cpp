@@ -1,0 +1,283 @@
+// HDF5 checkpoints through the C API, with RAII for every handle and HDF5's own error printing
+// muted for the duration of each call (errors become smlm::Error instead).
+#include "nn/checkpoint.h"
+
+#include <hdf5.h>
+
+#include <filesystem>
+#include <random>
+#include <vector>
+
+#include "core/error.h"
+
+namespace smlm::nn {
+
+namespace {
+
+constexpr const char* kFormat = "smlm-nn-checkpoint";
+constexpr int64_t kVersion = 1;
+
+class Id {
+ public:
+  Id(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
+  ~Id() {
+    if (id_ >= 0) close_(id_);
+  }
+  Id(Id&& o) noexcept : id_(o.id_), close_(o.close_) { o.id_ = -1; }
+  Id(const Id&) = delete;
+  Id& operator=(const Id&) = delete;
+  operator hid_t() const { return id_; }
+  bool valid() const { return id_ >= 0; }
+
+ private:
+  hid_t id_;
+  herr_t (*close_)(hid_t);
+};
+
+// Mutes HDF5's error stack printing while alive.
+class QuietErrors {
+ public:
+  QuietErrors() {
+    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  }
+  ~QuietErrors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
+
+ private:
+  H5E_auto2_t func_ = nullptr;
+  void* data_ = nullptr;
+};
+
+struct Context {
+  std::string path;
+  void check(bool ok, const std::string& what) const {
+    SMLM_CHECK(ok, "checkpoint '" << path << "': " << what);
+  }
+};
+
+void write_attribute(const Context& ctx, hid_t obj, const std::string& name,
+                     const AttributeValue& value) {
+  Id space(H5Screate(H5S_SCALAR), H5Sclose);
+  if (const auto* s = std::get_if<std::string>(&value)) {
+    Id type(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(type, s->empty() ? 1 : s->size());
+    H5Tset_cset(type, H5T_CSET_UTF8);
+    Id a(H5Acreate2(obj, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+    ctx.check(a.valid(), "cannot create attribute " + name);
+    std::string buf = s->empty() ? std::string(1, '\0') : *s;
+    ctx.check(H5Awrite(a, type, buf.data()) >= 0, "cannot write attribute " + name);
+  } else if (const auto* d = std::get_if<double>(&value)) {
+    Id a(H5Acreate2(obj, name.c_str(), H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+    ctx.check(a.valid() && H5Awrite(a, H5T_NATIVE_DOUBLE, d) >= 0,
+              "cannot write attribute " + name);
+  } else {
+    const int64_t i = std::get<int64_t>(value);
+    Id a(H5Acreate2(obj, name.c_str(), H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+    ctx.check(a.valid() && H5Awrite(a, H5T_NATIVE_INT64, &i) >= 0,
+              "cannot write attribute " + name);
+  }
+}
+
+AttributeValue read_attribute(const Context& ctx, hid_t obj, const std::string& name) {
+  Id a(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose);
+  ctx.check(a.valid(), "no attribute " + name);
+  Id type(H5Aget_type(a), H5Tclose);
+  switch (H5Tget_class(type)) {
+    case H5T_STRING: {
+      if (H5Tis_variable_str(type) > 0) {
+        Id mem(H5Tcopy(H5T_C_S1), H5Tclose);
+        H5Tset_size(mem, H5T_VARIABLE);
+        char* s = nullptr;
+        ctx.check(H5Aread(a, mem, &s) >= 0, "cannot read attribute " + name);
+        std::string out = s ? s : "";
+        Id space(H5Aget_space(a), H5Sclose);
+        H5Dvlen_reclaim(mem, space, H5P_DEFAULT, &s);
+        return out;
+      }
+      std::string buf(H5Tget_size(type), '\0');
+      ctx.check(H5Aread(a, type, buf.data()) >= 0, "cannot read attribute " + name);
+      return std::string(buf.c_str());
+    }
+    case H5T_INTEGER: {
+      int64_t i = 0;
+      ctx.check(H5Aread(a, H5T_NATIVE_INT64, &i) >= 0, "cannot read attribute " + name);
+      return i;
+    }
+    case H5T_FLOAT: {
+      double d = 0;
+      ctx.check(H5Aread(a, H5T_NATIVE_DOUBLE, &d) >= 0, "cannot read attribute " + name);
+      return d;
+    }
+    default:
+      ctx.check(false, "attribute " + name + " is neither a string nor a number");
+  }
+  return {};
+}
+
+Attributes read_all_attributes(const Context& ctx, hid_t obj) {
+  std::vector<std::string> names;
+  H5Aiterate2(
+      obj, H5_INDEX_NAME, H5_ITER_INC, nullptr,
+      [](hid_t, const char* n, const H5A_info_t*, void* data) -> herr_t {
+        static_cast<std::vector<std::string>*>(data)->push_back(n);
+        return 0;
+      },
+      &names);
+  Attributes out;
+  for (const auto& n : names) out[n] = read_attribute(ctx, obj, n);
+  return out;
+}
+
+void write_tensor(const Context& ctx, hid_t file, const std::string& path, const Tensor& t) {
+  const hsize_t dims[4] = {hsize_t(t.n()), hsize_t(t.c()), hsize_t(t.h()), hsize_t(t.w())};
+  Id space(H5Screate_simple(4, dims, nullptr), H5Sclose);
+  Id lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+  H5Pset_create_intermediate_group(lcpl, 1);
+  Id d(H5Dcreate2(file, path.c_str(), H5T_IEEE_F32LE, space, lcpl, H5P_DEFAULT, H5P_DEFAULT),
+       H5Dclose);
+  ctx.check(d.valid(), "cannot create dataset " + path);
+  const std::vector<float> v = t.host();
+  ctx.check(H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) >= 0,
+            "cannot write dataset " + path);
+}
+
+// Reads dataset `path` into t, which keeps its shape and device.
+void read_tensor(const Context& ctx, hid_t file, const std::string& path, Tensor& t) {
+  Id d(H5Dopen2(file, path.c_str(), H5P_DEFAULT), H5Dclose);
+  ctx.check(d.valid(), "no dataset " + path);
+  Id space(H5Dget_space(d), H5Sclose);
+  hsize_t dims[4] = {0, 0, 0, 0};
+  const int rank = H5Sget_simple_extent_ndims(space);
+  ctx.check(rank == 4, "dataset " + path + " is not 4-dimensional");
+  H5Sget_simple_extent_dims(space, dims, nullptr);
+  const Shape s{int64_t(dims[0]), int64_t(dims[1]), int64_t(dims[2]), int64_t(dims[3])};
+  ctx.check(s == t.shape(),
+            "dataset " + path + " has shape " + s.str() + ", the model " + t.shape().str());
+  std::vector<float> v(static_cast<size_t>(t.numel()));
+  ctx.check(H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) >= 0,
+            "cannot read dataset " + path);
+  t.copy_from(Tensor::from_host(s, v));
+}
+
+bool exists(hid_t file, const std::string& path) {
+  // H5Lexists needs every intermediate link to exist: test the path component by component.
+  size_t pos = 0;
+  while (true) {
+    pos = path.find('/', pos + 1);
+    const std::string prefix = path.substr(0, pos);
+    if (H5Lexists(file, prefix.c_str(), H5P_DEFAULT) <= 0) return false;
+    if (pos == std::string::npos) return true;
+  }
+}
+
+Id open_for_reading(const Context& ctx) {
+  Id f(H5Fopen(ctx.path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  ctx.check(f.valid(), "cannot open as HDF5");
+  ctx.check(H5Aexists(f, "format") > 0 &&
+                read_attribute(ctx, f, "format") == AttributeValue(std::string(kFormat)),
+            "not an smlm network checkpoint");
+  return f;
+}
+
+}  // namespace
+
+void save_checkpoint(const std::string& path, Layer& model, Optimizer* optimizer,
+                     const Attributes& settings) {
+  QuietErrors quiet;
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  const fs::path tmp = target.parent_path() / (target.filename().string() + ".tmp-" +
+                                               std::to_string(std::random_device{}()));
+  Context ctx{path};
+  try {
+    {
+      Id f(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+      ctx.check(f.valid(), "cannot create " + tmp.string());
+      write_attribute(ctx, f, "format", std::string(kFormat));
+      write_attribute(ctx, f, "format_version", kVersion);
+      write_attribute(ctx, f, "architecture", model.architecture());
+      {
+        Id g(H5Gcreate2(f, "settings", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+        ctx.check(g.valid(), "cannot create group settings");
+        for (const auto& [k, v] : settings) write_attribute(ctx, g, k, v);
+      }
+      for (const auto& p : model.parameters())
+        write_tensor(ctx, f, "parameters/" + p.name, p.parameter->value);
+      for (const auto& b : model.buffers()) write_tensor(ctx, f, "buffers/" + b.name, *b.tensor);
+      if (optimizer) {
+        Id g(H5Gcreate2(f, "optimizer", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+        ctx.check(g.valid(), "cannot create group optimizer");
+        write_attribute(ctx, g, "type", optimizer->type());
+        for (const auto& [k, v] : optimizer->settings()) write_attribute(ctx, g, k, v);
+        for (const auto& s : optimizer->state())
+          write_tensor(ctx, f, "optimizer/state/" + s.name, *s.tensor);
+      }
+      ctx.check(H5Fflush(f, H5F_SCOPE_GLOBAL) >= 0, "cannot flush");
+    }
+    std::error_code ec;
+    fs::rename(tmp, target, ec);
+    ctx.check(!ec, "cannot rename the temporary file: " + ec.message());
+  } catch (...) {
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    throw;
+  }
+}
+
+Attributes load_checkpoint(const std::string& path, Layer& model, Optimizer* optimizer) {
+  QuietErrors quiet;
+  Context ctx{path};
+  Id f = open_for_reading(ctx);
+  const auto arch = read_attribute(ctx, f, "architecture");
+  ctx.check(arch == AttributeValue(model.architecture()),
+            "architecture differs from the model's.\nStored:\n" + std::get<std::string>(arch) +
+                "Model:\n" + model.architecture());
+  for (const auto& p : model.parameters()) {
+    const std::string name = "parameters/" + p.name;
+    ctx.check(exists(f, name), "no dataset " + name);
+    read_tensor(ctx, f, name, p.parameter->value);
+  }
+  for (const auto& b : model.buffers()) {
+    const std::string name = "buffers/" + b.name;
+    ctx.check(exists(f, name), "no dataset " + name);
+    read_tensor(ctx, f, name, *b.tensor);
+  }
+  if (optimizer) {
+    ctx.check(exists(f, "optimizer"), "holds no optimizer state");
+    Id g(H5Gopen2(f, "optimizer", H5P_DEFAULT), H5Gclose);
+    const Attributes a = read_all_attributes(ctx, g);
+    const auto type = a.find("type");
+    ctx.check(type != a.end() && type->second == AttributeValue(optimizer->type()),
+              "holds the state of another optimizer type");
+    std::map<std::string, double> settings;
+    for (const auto& [k, v] : a)
+      if (const auto* d = std::get_if<double>(&v)) settings[k] = *d;
+    optimizer->load_settings(settings);
+    for (const auto& s : optimizer->state()) {
+      const std::string name = "optimizer/state/" + s.name;
+      ctx.check(exists(f, name), "no dataset " + name);
+      read_tensor(ctx, f, name, *s.tensor);
+    }
+  }
+  Id g(H5Gopen2(f, "settings", H5P_DEFAULT), H5Gclose);
+  ctx.check(g.valid(), "no settings group");
+  return read_all_attributes(ctx, g);
+}
+
+Attributes read_checkpoint_settings(const std::string& path) {
+  QuietErrors quiet;
+  Context ctx{path};
+  Id f = open_for_reading(ctx);
+  Id g(H5Gopen2(f, "settings", H5P_DEFAULT), H5Gclose);
+  ctx.check(g.valid(), "no settings group");
+  return read_all_attributes(ctx, g);
+}
+
+std::string read_checkpoint_architecture(const std::string& path) {
+  QuietErrors quiet;
+  Context ctx{path};
+  Id f = open_for_reading(ctx);
+  return std::get<std::string>(read_attribute(ctx, f, "architecture"));
+}
+
+}  // namespace smlm::nn

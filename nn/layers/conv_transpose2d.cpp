@@ -1,0 +1,95 @@
+// ConvTranspose2d through the convolution primitives with the roles of input and output swapped.
+#include "nn/layers/conv_transpose2d.h"
+
+#include <sstream>
+
+#include "core/error.h"
+#include "kernels/nn/elementwise.h"
+#include "nn/ops.h"
+
+namespace smlm::nn {
+
+ConvTranspose2d::ConvTranspose2d(const ConvTranspose2dOptions& o) : opt_(o) {
+  SMLM_CHECK(o.in_channels > 0 && o.out_channels > 0 && o.groups > 0 &&
+                 o.in_channels % o.groups == 0 && o.out_channels % o.groups == 0,
+             "ConvTranspose2d: " << o.in_channels << " -> " << o.out_channels
+                                 << " channels do not split into " << o.groups << " groups");
+  SMLM_CHECK(o.output_padding >= 0 && o.output_padding < o.stride,
+             "ConvTranspose2d: output_padding must be below the stride");
+  const Shape ws{o.in_channels, o.out_channels / o.groups, o.kernel, o.kernel};
+  Tensor w(ws);
+  initialize(w, o.init, ws.c * o.kernel * o.kernel, ws.n * o.kernel * o.kernel, o.seed, 0);
+  weight = Parameter(w);
+  if (o.bias) bias = Parameter(Tensor::zeros(Shape{o.out_channels, 1, 1, 1}));
+}
+
+Shape ConvTranspose2d::output_shape(const Shape& x) const {
+  auto size = [&](int64_t in) {
+    return (in - 1) * opt_.stride - 2 * opt_.padding + opt_.dilation * (opt_.kernel - 1) + 1 +
+           opt_.output_padding;
+  };
+  return {x.n, opt_.out_channels, size(x.h), size(x.w)};
+}
+
+kernels::nn::Conv2dDesc ConvTranspose2d::adjoint(const Shape& x) const {
+  kernels::nn::Conv2dDesc d;
+  d.x = output_shape(x);
+  d.out_channels = opt_.in_channels;
+  d.kernel_h = d.kernel_w = opt_.kernel;
+  d.stride_h = d.stride_w = opt_.stride;
+  d.pad_h = d.pad_w = opt_.padding;
+  d.dilation_h = d.dilation_w = opt_.dilation;
+  d.groups = opt_.groups;
+  return d;
+}
+
+Tensor ConvTranspose2d::forward(const Tensor& x, bool training) {
+  check_input(x, "input");
+  SMLM_CHECK(x.c() == opt_.in_channels,
+             describe() << ": input " << x.shape().str() << " has the wrong channel count");
+  const auto d = adjoint(x.shape());
+  d.validate();
+  SMLM_CHECK(d.y() == x.shape(), describe() << ": input " << x.shape().str() << " is too small");
+  Tensor y(d.x, device_);
+  kernels::nn::conv2d_backward_data(device_, d, x.data(), weight.value.data(), y.data());
+  if (opt_.bias) kernels::nn::add_channel_bias(device_, y.shape(), bias.value.data(), y.data());
+  if (training) input_ = x;
+  return y;
+}
+
+Tensor ConvTranspose2d::backward(const Tensor& grad_out) {
+  SMLM_CHECK(input_.defined(), describe() << ": backward without a training forward");
+  check_input(grad_out, "gradient");
+  const auto d = adjoint(input_.shape());
+  SMLM_CHECK(grad_out.shape() == d.x,
+             describe() << ": gradient " << grad_out.shape().str() << ", output " << d.x.str());
+  Tensor dw(weight.value.shape(), device_);
+  kernels::nn::conv2d_backward_filter(device_, d, grad_out.data(), input_.data(), dw.data(),
+                                      nullptr);
+  add_(weight.grad, dw);
+  if (opt_.bias) {
+    Tensor db(bias.value.shape(), device_);
+    kernels::nn::channel_sum(device_, grad_out.shape(), grad_out.data(), db.data());
+    add_(bias.grad, db);
+  }
+  Tensor dx(input_.shape(), device_);
+  kernels::nn::conv2d_forward(device_, d, grad_out.data(), weight.value.data(), nullptr, dx.data());
+  input_ = Tensor();
+  return dx;
+}
+
+std::string ConvTranspose2d::describe() const {
+  std::ostringstream s;
+  s << "ConvTranspose2d(" << opt_.in_channels << ", " << opt_.out_channels
+    << ", kernel=" << opt_.kernel << ", stride=" << opt_.stride << ", padding=" << opt_.padding
+    << ", output_padding=" << opt_.output_padding << ", dilation=" << opt_.dilation
+    << ", groups=" << opt_.groups << ", bias=" << (opt_.bias ? "true" : "false") << ")";
+  return s.str();
+}
+
+std::vector<std::pair<std::string, Parameter*>> ConvTranspose2d::own_parameters() {
+  if (opt_.bias) return {{"weight", &weight}, {"bias", &bias}};
+  return {{"weight", &weight}};
+}
+
+}  // namespace smlm::nn

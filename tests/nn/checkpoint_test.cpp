@@ -1,0 +1,172 @@
+// Checkpoints: a round trip restores identical outputs, Adam resumes exactly (one step after
+// save + load equals one step without), settings survive, mismatches are refused, the write is
+// atomic, and a checkpoint loads onto a GPU.
+#include "nn/checkpoint.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "core/error.h"
+#include "kernels/device.h"
+#include "nn/layers/activation.h"
+#include "nn/layers/batch_norm2d.h"
+#include "nn/layers/conv2d.h"
+#include "nn/layers/graph.h"
+#include "nn/layers/pool2d.h"
+#include "nn/layers/sequential.h"
+#include "nn/layers/upsample.h"
+#include "nn/losses/mse.h"
+#include "nn/optim/adam.h"
+#include "nn/optim/sgd.h"
+#include "tests/nn/gradient_check.h"
+#include "tests/test_util.h"
+
+namespace smlm::test {
+namespace {
+
+using namespace smlm::nn;
+
+// A small U-Net-like graph with batch norm: parameters, buffers and nested paths.
+std::unique_ptr<Graph> model(uint64_t seed) {
+  auto conv = [&](int64_t in, int64_t out, uint64_t s) {
+    Conv2dOptions o;
+    o.in_channels = in, o.out_channels = out, o.kernel = 3, o.padding = 1, o.seed = seed * 10 + s;
+    return std::make_unique<Conv2d>(o);
+  };
+  auto g = std::make_unique<Graph>();
+  auto block = std::make_unique<Sequential>();
+  block->add(conv(1, 4, 1));
+  block->emplace<BatchNorm2d>(4);
+  block->emplace<Activation>(ActivationKind::relu);
+  const int e = g->add(std::move(block), Graph::kInput, "encoder");
+  const int p = g->emplace<MaxPool2d>(e, 2);
+  const int m = g->add(conv(4, 4, 2), p, "middle");
+  const int u = g->emplace<Upsample>(m, 2);
+  const int c = g->concat({e, u});
+  g->add(conv(8, 1, 3), c, "head");
+  return g;
+}
+
+void train_step(Layer& net, Optimizer& opt, int seed) {
+  const Tensor x = random_tensor({2, 1, 8, 8}, seed);
+  const Tensor t = random_tensor({2, 1, 8, 8}, seed + 1000);
+  opt.zero_grad();
+  const auto loss = mse_loss(net.forward(x.to(net.device()), true), t.to(net.device()));
+  net.backward(loss.grad);
+  opt.step();
+}
+
+std::vector<std::vector<float>> weights(Layer& net) {
+  std::vector<std::vector<float>> w;
+  for (auto& p : net.parameters()) w.push_back(p.parameter->value.host());
+  for (auto& b : net.buffers()) w.push_back(b.tensor->host());
+  return w;
+}
+
+TEST(Checkpoint, RoundTripRestoresOutputsAndSettings) {
+  TempDir dir;
+  auto a = model(1);
+  Adam adam(a->parameters());
+  for (int i = 0; i < 3; ++i) train_step(*a, adam, i);
+  const Attributes settings{{"name", std::string("deep-storm test")},
+                            {"pixel_size_nm", 100.0},
+                            {"upsampling", int64_t{8}},
+                            {"empty", std::string()}};
+  const std::string path = dir / "net.h5";
+  save_checkpoint(path, *a, &adam, settings);
+
+  auto b = model(2);  // other weights
+  const Tensor x = random_tensor({1, 1, 8, 8}, 77);
+  EXPECT_NE(a->forward(x, false).host(), b->forward(x, false).host());
+  EXPECT_EQ(load_checkpoint(path, *b), settings);
+  EXPECT_EQ(a->forward(x, false).host(), b->forward(x, false).host()) << "bit-identical outputs";
+  EXPECT_EQ(read_checkpoint_settings(path), settings);
+  EXPECT_EQ(read_checkpoint_architecture(path), a->architecture());
+
+  // Only the checkpoint is left in the folder: the temporary file was renamed.
+  int files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+    (void)e;
+    ++files;
+  }
+  EXPECT_EQ(files, 1);
+}
+
+TEST(Checkpoint, AdamResumesExactly) {
+  TempDir dir;
+  const std::string path = dir / "resume.h5";
+  auto a = model(1);
+  Adam adam_a(a->parameters(), adamw_options(2e-3f, 0.01f));
+  for (int i = 0; i < 4; ++i) train_step(*a, adam_a, i);
+  save_checkpoint(path, *a, &adam_a);
+  train_step(*a, adam_a, 4);  // the step without a save and load
+
+  auto b = model(3);
+  Adam adam_b(b->parameters());  // default settings: the checkpoint's replace them
+  load_checkpoint(path, *b, &adam_b);
+  EXPECT_EQ(adam_b.steps(), 4);
+  EXPECT_FLOAT_EQ(adam_b.lr(), 2e-3f);
+  train_step(*b, adam_b, 4);
+  EXPECT_EQ(weights(*a), weights(*b));
+}
+
+TEST(Checkpoint, RefusesMismatches) {
+  TempDir dir;
+  const std::string path = dir / "net.h5";
+  auto a = model(1);
+  save_checkpoint(path, *a);
+  Sequential other;
+  Conv2dOptions o;
+  other.emplace<Conv2d>(o);
+  EXPECT_THROW(load_checkpoint(path, other), Error) << "another architecture";
+  Adam adam(a->parameters());
+  EXPECT_THROW(load_checkpoint(path, *a, &adam), Error) << "no optimizer state stored";
+  save_checkpoint(path, *a, &adam);
+  Sgd sgd(a->parameters());
+  EXPECT_THROW(load_checkpoint(path, *a, &sgd), Error) << "another optimizer";
+  EXPECT_THROW(load_checkpoint(dir / "missing.h5", *a), Error);
+  EXPECT_THROW(save_checkpoint(dir / "no/such/folder/net.h5", *a), Error);
+  {
+    std::FILE* f = std::fopen((dir / "text.h5").c_str(), "w");
+    std::fputs("not hdf5", f);
+    std::fclose(f);
+  }
+  EXPECT_THROW(load_checkpoint(dir / "text.h5", *a), Error);
+}
+
+TEST(Checkpoint, SgdStateRoundTrips) {
+  TempDir dir;
+  auto a = model(1);
+  SgdOptions so;
+  so.lr = 0.01f, so.momentum = 0.9f;
+  Sgd sgd_a(a->parameters(), so);
+  for (int i = 0; i < 2; ++i) train_step(*a, sgd_a, i);
+  save_checkpoint(dir / "sgd.h5", *a, &sgd_a);
+  train_step(*a, sgd_a, 2);
+  auto b = model(4);
+  Sgd sgd_b(b->parameters());
+  load_checkpoint(dir / "sgd.h5", *b, &sgd_b);
+  train_step(*b, sgd_b, 2);
+  EXPECT_EQ(weights(*a), weights(*b));
+}
+
+TEST(Checkpoint, LoadsOntoAGpu) {
+  if (kernels::cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";
+  kernels::nn::set_conv2d_allow_tf32(false);
+  TempDir dir;
+  auto a = model(1);
+  save_checkpoint(dir / "net.h5", *a);
+  auto b = model(2);
+  b->to(kernels::Device::cuda(0));
+  load_checkpoint(dir / "net.h5", *b);
+  EXPECT_TRUE(b->parameters()[0].parameter->value.device().is_cuda());
+  const Tensor x = random_tensor({1, 1, 8, 8}, 5);
+  const auto ya = a->forward(x, false).host();
+  const auto yb = b->forward(x.to(b->device()), false).host();
+  for (size_t i = 0; i < ya.size(); ++i) EXPECT_NEAR(ya[i], yb[i], 1e-5);
+  kernels::nn::set_conv2d_allow_tf32(true);
+}
+
+}  // namespace
+}  // namespace smlm::test
