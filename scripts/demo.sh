@@ -9,10 +9,10 @@ out=${1:-demo-output}
 mkdir -p "$out"
 smlm=build/smlm
 
-echo "== simulate: 2000 frames of 128x128 px, blinking emitters on filaments" >&2
-$smlm simulate -o "$out/movie.tif" --truth "$out/truth.csv" --frames 2000 --size 128 \
-  --structure filaments --density 0.3 --photons 2000 --background 20 --psf-sigma 130 \
-  --pixel-size 100 --baseline 100 --photons-per-adu 1 --seed 1
+echo "== simulate: 1000 frames of 128x128 px, blinking emitters on filaments" >&2
+$smlm simulate -o "$out/movie.tif" --truth "$out/truth.csv" --frames 1000 --size 128 \
+  --structure filaments --density 0.15 --k-on 0.001 --k-off 0.5 --photons 2000 \
+  --background 20 --psf-sigma 130 --pixel-size 100 --baseline 100 --photons-per-adu 1 --seed 1
 echo "== localize" >&2
 $smlm localize "$out/movie.tif" -o "$out/locs.csv" --pixel-size 100 --baseline 100 \
   --photons-per-adu 1
