@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/hdf5.h"
 #include "io/atomic_file.h"
 
 namespace smlm::io {
@@ -35,59 +36,7 @@ namespace fs = std::filesystem;
 
 constexpr size_t kChunkRows = size_t{1} << 18;
 
-// Silences HDF5's printing of its error stack for the lifetime of the object, restoring the
-// previous handler afterwards (other parts of the program may rely on it).
-class QuietHdf5 {
- public:
-  QuietHdf5() {
-    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  ~QuietHdf5() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-  QuietHdf5(const QuietHdf5&) = delete;
-  QuietHdf5& operator=(const QuietHdf5&) = delete;
-
- private:
-  H5E_auto2_t func_ = nullptr;
-  void* data_ = nullptr;
-};
-
-// The innermost message of HDF5's current error stack ("" if none), for our messages.
-std::string hdf5_reason() {
-  std::string reason;
-  H5Ewalk2(
-      H5E_DEFAULT, H5E_WALK_UPWARD,
-      [](unsigned n, const H5E_error2_t* e, void* out) -> herr_t {
-        if (n == 0 && e->desc != nullptr) *static_cast<std::string*>(out) = e->desc;
-        return 0;
-      },
-      &reason);
-  H5Eclear2(H5E_DEFAULT);
-  return reason.empty() ? reason : " (" + reason + ")";
-}
-
-// Owns one HDF5 identifier of any kind.
-class Id {
- public:
-  Id() = default;
-  explicit Id(hid_t id) : id_(id) {}
-  ~Id() {
-    if (id_ >= 0) H5Idec_ref(id_);
-  }
-  Id(Id&& o) noexcept : id_(o.id_) { o.id_ = H5I_INVALID_HID; }
-  Id& operator=(Id&& o) noexcept {
-    std::swap(id_, o.id_);
-    return *this;
-  }
-  Id(const Id&) = delete;
-  Id& operator=(const Id&) = delete;
-  hid_t get() const { return id_; }
-  bool ok() const { return id_ >= 0; }
-  hid_t release() { return std::exchange(id_, H5I_INVALID_HID); }
-
- private:
-  hid_t id_ = H5I_INVALID_HID;
-};
+using Id = Hdf5Id;
 
 // Throws "<path>: <what>: <HDF5's reason>" unless `id` is valid; returns it.
 Id checked(hid_t id, const std::string& path, const char* what) {

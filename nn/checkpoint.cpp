@@ -4,11 +4,11 @@
 
 #include <hdf5.h>
 
-#include <filesystem>
-#include <random>
 #include <vector>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/hdf5.h"
 
 namespace smlm::nn {
 
@@ -17,36 +17,8 @@ namespace {
 constexpr const char* kFormat = "smlm-nn-checkpoint";
 constexpr int64_t kVersion = 1;
 
-class Id {
- public:
-  Id(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
-  ~Id() {
-    if (id_ >= 0) close_(id_);
-  }
-  Id(Id&& o) noexcept : id_(o.id_), close_(o.close_) { o.id_ = -1; }
-  Id(const Id&) = delete;
-  Id& operator=(const Id&) = delete;
-  operator hid_t() const { return id_; }
-  bool valid() const { return id_ >= 0; }
-
- private:
-  hid_t id_;
-  herr_t (*close_)(hid_t);
-};
-
-// Mutes HDF5's error stack printing while alive.
-class QuietErrors {
- public:
-  QuietErrors() {
-    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  ~QuietErrors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-
- private:
-  H5E_auto2_t func_ = nullptr;
-  void* data_ = nullptr;
-};
+using Id = Hdf5Id;
+using QuietErrors = QuietHdf5;
 
 struct Context {
   std::string path;
@@ -57,40 +29,38 @@ struct Context {
 
 void write_attribute(const Context& ctx, hid_t obj, const std::string& name,
                      const AttributeValue& value) {
-  Id space(H5Screate(H5S_SCALAR), H5Sclose);
+  Id space(H5Screate(H5S_SCALAR));
   if (const auto* s = std::get_if<std::string>(&value)) {
-    Id type(H5Tcopy(H5T_C_S1), H5Tclose);
+    Id type(H5Tcopy(H5T_C_S1));
     H5Tset_size(type, s->empty() ? 1 : s->size());
     H5Tset_cset(type, H5T_CSET_UTF8);
-    Id a(H5Acreate2(obj, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-    ctx.check(a.valid(), "cannot create attribute " + name);
+    Id a(H5Acreate2(obj, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT));
+    ctx.check(a.ok(), "cannot create attribute " + name);
     std::string buf = s->empty() ? std::string(1, '\0') : *s;
     ctx.check(H5Awrite(a, type, buf.data()) >= 0, "cannot write attribute " + name);
   } else if (const auto* d = std::get_if<double>(&value)) {
-    Id a(H5Acreate2(obj, name.c_str(), H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-    ctx.check(a.valid() && H5Awrite(a, H5T_NATIVE_DOUBLE, d) >= 0,
-              "cannot write attribute " + name);
+    Id a(H5Acreate2(obj, name.c_str(), H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT));
+    ctx.check(a.ok() && H5Awrite(a, H5T_NATIVE_DOUBLE, d) >= 0, "cannot write attribute " + name);
   } else {
     const int64_t i = std::get<int64_t>(value);
-    Id a(H5Acreate2(obj, name.c_str(), H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-    ctx.check(a.valid() && H5Awrite(a, H5T_NATIVE_INT64, &i) >= 0,
-              "cannot write attribute " + name);
+    Id a(H5Acreate2(obj, name.c_str(), H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT));
+    ctx.check(a.ok() && H5Awrite(a, H5T_NATIVE_INT64, &i) >= 0, "cannot write attribute " + name);
   }
 }
 
 AttributeValue read_attribute(const Context& ctx, hid_t obj, const std::string& name) {
-  Id a(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose);
-  ctx.check(a.valid(), "no attribute " + name);
-  Id type(H5Aget_type(a), H5Tclose);
+  Id a(H5Aopen(obj, name.c_str(), H5P_DEFAULT));
+  ctx.check(a.ok(), "no attribute " + name);
+  Id type(H5Aget_type(a));
   switch (H5Tget_class(type)) {
     case H5T_STRING: {
       if (H5Tis_variable_str(type) > 0) {
-        Id mem(H5Tcopy(H5T_C_S1), H5Tclose);
+        Id mem(H5Tcopy(H5T_C_S1));
         H5Tset_size(mem, H5T_VARIABLE);
         char* s = nullptr;
         ctx.check(H5Aread(a, mem, &s) >= 0, "cannot read attribute " + name);
         std::string out = s ? s : "";
-        Id space(H5Aget_space(a), H5Sclose);
+        Id space(H5Aget_space(a));
         H5Dvlen_reclaim(mem, space, H5P_DEFAULT, &s);
         return out;
       }
@@ -130,12 +100,11 @@ Attributes read_all_attributes(const Context& ctx, hid_t obj) {
 
 void write_tensor(const Context& ctx, hid_t file, const std::string& path, const Tensor& t) {
   const hsize_t dims[4] = {hsize_t(t.n()), hsize_t(t.c()), hsize_t(t.h()), hsize_t(t.w())};
-  Id space(H5Screate_simple(4, dims, nullptr), H5Sclose);
-  Id lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+  Id space(H5Screate_simple(4, dims, nullptr));
+  Id lcpl(H5Pcreate(H5P_LINK_CREATE));
   H5Pset_create_intermediate_group(lcpl, 1);
-  Id d(H5Dcreate2(file, path.c_str(), H5T_IEEE_F32LE, space, lcpl, H5P_DEFAULT, H5P_DEFAULT),
-       H5Dclose);
-  ctx.check(d.valid(), "cannot create dataset " + path);
+  Id d(H5Dcreate2(file, path.c_str(), H5T_IEEE_F32LE, space, lcpl, H5P_DEFAULT, H5P_DEFAULT));
+  ctx.check(d.ok(), "cannot create dataset " + path);
   const std::vector<float> v = t.host();
   ctx.check(H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) >= 0,
             "cannot write dataset " + path);
@@ -143,9 +112,9 @@ void write_tensor(const Context& ctx, hid_t file, const std::string& path, const
 
 // Reads dataset `path` into t, which keeps its shape and device.
 void read_tensor(const Context& ctx, hid_t file, const std::string& path, Tensor& t) {
-  Id d(H5Dopen2(file, path.c_str(), H5P_DEFAULT), H5Dclose);
-  ctx.check(d.valid(), "no dataset " + path);
-  Id space(H5Dget_space(d), H5Sclose);
+  Id d(H5Dopen2(file, path.c_str(), H5P_DEFAULT));
+  ctx.check(d.ok(), "no dataset " + path);
+  Id space(H5Dget_space(d));
   hsize_t dims[4] = {0, 0, 0, 0};
   const int rank = H5Sget_simple_extent_ndims(space);
   ctx.check(rank == 4, "dataset " + path + " is not 4-dimensional");
@@ -171,8 +140,8 @@ bool exists(hid_t file, const std::string& path) {
 }
 
 Id open_for_reading(const Context& ctx) {
-  Id f(H5Fopen(ctx.path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
-  ctx.check(f.valid(), "cannot open as HDF5");
+  Id f(H5Fopen(ctx.path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+  ctx.check(f.ok(), "cannot open as HDF5");
   ctx.check(H5Aexists(f, "format") > 0 &&
                 read_attribute(ctx, f, "format") == AttributeValue(std::string(kFormat)),
             "not an smlm network checkpoint");
@@ -184,29 +153,26 @@ Id open_for_reading(const Context& ctx) {
 void save_checkpoint(const std::string& path, Layer& model, Optimizer* optimizer,
                      const Attributes& settings) {
   QuietErrors quiet;
-  namespace fs = std::filesystem;
-  const fs::path target(path);
-  const fs::path tmp = target.parent_path() / (target.filename().string() + ".tmp-" +
-                                               std::to_string(std::random_device{}()));
+  AtomicFile file(path);
   Context ctx{path};
-  try {
+  {
     {
-      Id f(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
-      ctx.check(f.valid(), "cannot create " + tmp.string());
+      Id f(H5Fcreate(file.temp_path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
+      ctx.check(f.ok(), "cannot create " + file.temp_path());
       write_attribute(ctx, f, "format", std::string(kFormat));
       write_attribute(ctx, f, "format_version", kVersion);
       write_attribute(ctx, f, "architecture", model.architecture());
       {
-        Id g(H5Gcreate2(f, "settings", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
-        ctx.check(g.valid(), "cannot create group settings");
+        Id g(H5Gcreate2(f, "settings", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+        ctx.check(g.ok(), "cannot create group settings");
         for (const auto& [k, v] : settings) write_attribute(ctx, g, k, v);
       }
       for (const auto& p : model.parameters())
         write_tensor(ctx, f, "parameters/" + p.name, p.parameter->value);
       for (const auto& b : model.buffers()) write_tensor(ctx, f, "buffers/" + b.name, *b.tensor);
       if (optimizer) {
-        Id g(H5Gcreate2(f, "optimizer", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
-        ctx.check(g.valid(), "cannot create group optimizer");
+        Id g(H5Gcreate2(f, "optimizer", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+        ctx.check(g.ok(), "cannot create group optimizer");
         write_attribute(ctx, g, "type", optimizer->type());
         for (const auto& [k, v] : optimizer->settings()) write_attribute(ctx, g, k, v);
         for (const auto& s : optimizer->state())
@@ -214,13 +180,7 @@ void save_checkpoint(const std::string& path, Layer& model, Optimizer* optimizer
       }
       ctx.check(H5Fflush(f, H5F_SCOPE_GLOBAL) >= 0, "cannot flush");
     }
-    std::error_code ec;
-    fs::rename(tmp, target, ec);
-    ctx.check(!ec, "cannot rename the temporary file: " + ec.message());
-  } catch (...) {
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    throw;
+    file.commit();
   }
 }
 
@@ -244,7 +204,7 @@ Attributes load_checkpoint(const std::string& path, Layer& model, Optimizer* opt
   }
   if (optimizer) {
     ctx.check(exists(f, "optimizer"), "holds no optimizer state");
-    Id g(H5Gopen2(f, "optimizer", H5P_DEFAULT), H5Gclose);
+    Id g(H5Gopen2(f, "optimizer", H5P_DEFAULT));
     const Attributes a = read_all_attributes(ctx, g);
     const auto type = a.find("type");
     ctx.check(type != a.end() && type->second == AttributeValue(optimizer->type()),
@@ -259,8 +219,8 @@ Attributes load_checkpoint(const std::string& path, Layer& model, Optimizer* opt
       read_tensor(ctx, f, name, *s.tensor);
     }
   }
-  Id g(H5Gopen2(f, "settings", H5P_DEFAULT), H5Gclose);
-  ctx.check(g.valid(), "no settings group");
+  Id g(H5Gopen2(f, "settings", H5P_DEFAULT));
+  ctx.check(g.ok(), "no settings group");
   return read_all_attributes(ctx, g);
 }
 
@@ -268,8 +228,8 @@ Attributes read_checkpoint_settings(const std::string& path) {
   QuietErrors quiet;
   Context ctx{path};
   Id f = open_for_reading(ctx);
-  Id g(H5Gopen2(f, "settings", H5P_DEFAULT), H5Gclose);
-  ctx.check(g.valid(), "no settings group");
+  Id g(H5Gopen2(f, "settings", H5P_DEFAULT));
+  ctx.check(g.ok(), "no settings group");
   return read_all_attributes(ctx, g);
 }
 

@@ -2,19 +2,19 @@
 // points; temporary file + rename) and the reader of ThunderSTORM's astigmatism YAML files.
 #include <hdf5.h>
 
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <random>
 #include <regex>
 #include <sstream>
 #include <utility>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/hdf5.h"
 #include "psf/calibration.h"
 
 namespace smlm::psf {
@@ -25,37 +25,7 @@ namespace fs = std::filesystem;
 
 constexpr int kFormatVersion = 1;
 
-// Silences HDF5's error-stack printing while alive (restores the previous handler).
-class QuietHdf5 {
- public:
-  QuietHdf5() {
-    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  ~QuietHdf5() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-  QuietHdf5(const QuietHdf5&) = delete;
-  QuietHdf5& operator=(const QuietHdf5&) = delete;
-
- private:
-  H5E_auto2_t func_ = nullptr;
-  void* data_ = nullptr;
-};
-
-// Owns one HDF5 identifier.
-class Id {
- public:
-  explicit Id(hid_t id = H5I_INVALID_HID) : id_(id) {}
-  ~Id() {
-    if (id_ >= 0) H5Idec_ref(id_);
-  }
-  Id(const Id&) = delete;
-  Id& operator=(const Id&) = delete;
-  hid_t get() const { return id_; }
-  bool ok() const { return id_ >= 0; }
-
- private:
-  hid_t id_;
-};
+using Id = Hdf5Id;
 
 struct Writer {
   std::string path;
@@ -195,24 +165,13 @@ DefocusCurve read_curve(const Reader& r, hid_t g, const char* axis) {
 void save_calibration(const std::string& path, const PsfCalibration& c) {
   SMLM_CHECK(c.has_astigmatic || !c.spline.empty(),
              "cannot write PSF calibration '" << path << "': it holds no model");
-  const fs::path target(path);
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  SMLM_CHECK(fs::is_directory(dir), "cannot write PSF calibration '" << path << "': folder '"
-                                                                     << dir.string()
-                                                                     << "' does not exist");
-  // A fresh temporary name beside the target; H5F_ACC_EXCL below refuses an existing file.
-  std::random_device rd;
-  std::string temp = dir.string();
-  temp.append("/.").append(target.filename().string()).append(".tmp");
-  temp.append(std::to_string(rd() % 1000000000u));
+  AtomicFile out(path);  // names a missing folder; removes the temporary file on failure
   const Writer w{path};
   QuietHdf5 quiet;
-  bool created = false;
-  try {
+  {
     {
-      Id file(w.check(H5Fcreate(temp.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT),
-                      "creating the temporary file " + temp));
-      created = true;
+      Id file(w.check(H5Fcreate(out.temp_path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+                      "creating the temporary file " + out.temp_path()));
       const hid_t root = file.get();
       w.attr(root, "format", std::string("smlm-psf"));
       w.attr(root, "version", kFormatVersion);
@@ -266,11 +225,7 @@ void save_calibration(const std::string& path, const PsfCalibration& c) {
       }
       w.check(H5Fflush(root, H5F_SCOPE_GLOBAL), "flushing");
     }
-    SMLM_CHECK(std::rename(temp.c_str(), path.c_str()) == 0,
-               "cannot write PSF calibration '" << path << "': " << std::strerror(errno));
-  } catch (...) {
-    if (created) std::remove(temp.c_str());
-    throw;
+    out.commit();
   }
 }
 

@@ -1,4 +1,4 @@
-#include "io/atomic_file.h"
+#include "core/atomic_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -11,7 +11,7 @@
 
 #include "core/error.h"
 
-namespace smlm::io {
+namespace smlm {
 
 namespace fs = std::filesystem;
 
@@ -20,7 +20,8 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   const fs::path p(path_);
   const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
   std::error_code ec;
-  SMLM_CHECK(fs::is_directory(dir, ec), path_ << ": folder '" << dir.string() << "' does not exist");
+  SMLM_CHECK(fs::is_directory(dir, ec),
+             path_ << ": folder '" << dir.string() << "' does not exist");
   SMLM_CHECK(!fs::is_directory(p, ec), path_ << ": is a folder, not a file");
   std::random_device rd;
   std::string name = ".";
@@ -46,4 +47,4 @@ void AtomicFile::commit() {
   committed_ = true;
 }
 
-}  // namespace smlm::io
+}  // namespace smlm
