@@ -1,9 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
 #include <array>
 #include <cstdio>
+#include <fstream>
 #include <random>
-#include <sys/wait.h>
+#include <sstream>
 
 #include "tests/test_util.h"
 
@@ -45,6 +47,17 @@ int run_command(const std::string& cmd, std::string* output) {
 }
 
 std::string smlm_cli() { return SMLM_CLI_PATH; }
+
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 }  // namespace smlm::test
 

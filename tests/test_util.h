@@ -7,14 +7,16 @@
 #include <filesystem>
 #include <string>
 
+#include "core/error.h"
+
 namespace smlm::test {
 
 // ../shared/data beside the project, or "" when absent (a user's clone).
 std::string shared_data(const std::string& relative);
 
 // Skips the current test when ../shared/data/<relative> is absent.
-#define SMLM_REQUIRE_SHARED_DATA(path_var, relative)                              \
-  const std::string path_var = ::smlm::test::shared_data(relative);               \
+#define SMLM_REQUIRE_SHARED_DATA(path_var, relative)                \
+  const std::string path_var = ::smlm::test::shared_data(relative); \
   if (path_var.empty()) GTEST_SKIP() << "shared data '" << relative << "' absent"
 
 // A new empty folder, removed when the object dies.
@@ -34,5 +36,21 @@ int run_command(const std::string& cmd, std::string* output = nullptr);
 
 // Path of the built smlm executable.
 std::string smlm_cli();
+
+// Whole files as bytes.
+void write_text(const std::string& path, const std::string& text);
+std::string read_text(const std::string& path);
+
+// The message of the smlm::Error that f() throws; a test failure (and "") if it throws none.
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "expected smlm::Error";
+  return {};
+}
 
 }  // namespace smlm::test

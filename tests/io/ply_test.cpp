@@ -20,29 +20,11 @@
 namespace smlm::io {
 namespace {
 
+using test::error_of;
+using test::read_text;
+using test::write_text;
+
 namespace fs = std::filesystem;
-
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected smlm::Error";
-  return {};
-}
 
 double f32(double v) { return static_cast<double>(static_cast<float>(v)); }
 

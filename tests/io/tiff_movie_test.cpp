@@ -19,17 +19,11 @@
 namespace smlm::io {
 namespace {
 
+using test::error_of;
+
 namespace fs = std::filesystem;
 
 // The message of the smlm::Error that `f` throws ("" if it throws none).
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 // Opens and reads every frame.
 void read_all(const std::string& path) {
