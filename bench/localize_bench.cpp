@@ -1,14 +1,20 @@
-// Frames per second of the whole classic pipeline (ADU → detection → Ceres MLE → table) on a
-// sparse 256×256 movie simulated in memory (0.5 emitters/µm², 2000 photons, 20 bg photons/px).
+// Frames per second of the whole classic pipeline (ADU → detection → LM or Ceres MLE → table)
+// on sparse movies simulated in memory (256×256 at 0.5 emitters/µm², 2048×2048 at 0.1; 2000
+// photons, 20 bg photons/px), of the detection step alone, and with the fits on the GPU when
+// one exists.
 #include <benchmark/benchmark.h>
 
 #include <vector>
 
+#include "kernels/device.h"
 #include "kernels/parallel_for.h"
+#include "localization/detect.h"
 #include "localization/localizer.h"
 #include "simulation/movie_simulator.h"
 
 namespace {
+
+using smlm::localization::Fitter;
 
 std::vector<smlm::ImageF> simulate(int size, int frames, double density) {
   smlm::simulation::SimulationSettings s;
@@ -23,12 +29,19 @@ std::vector<smlm::ImageF> simulate(int size, int frames, double density) {
   return movie;
 }
 
-void BM_Localize(benchmark::State& state) {
+double density_for(int size) { return size > 512 ? 0.1 : 0.5; }
+
+// range(0): frame size; range(1): CPU threads; range(2): 0 = LM, 1 = Ceres.
+void run_localize(benchmark::State& state, smlm::kernels::Device device) {
   const int size = static_cast<int>(state.range(0));
   const int threads = static_cast<int>(state.range(1));
-  const auto movie = simulate(size, 32, 0.5);
+  const auto movie = simulate(size, size > 512 ? 4 : 32, density_for(size));
+  const int before = smlm::kernels::cpu_threads();
   smlm::kernels::set_cpu_threads(threads);
-  smlm::localization::Localizer localizer(smlm::CameraModel{}, {});
+  smlm::localization::LocalizeSettings ls;
+  ls.fit.fitter = state.range(2) != 0 ? Fitter::ceres : Fitter::lm;
+  ls.fit.device = device;
+  smlm::localization::Localizer localizer(smlm::CameraModel{}, ls);
   int64_t frames = 0, locs = 0;
   for (auto _ : state) {
     const auto table = localizer.localize(movie, 0);
@@ -36,17 +49,82 @@ void BM_Localize(benchmark::State& state) {
     frames += static_cast<int64_t>(movie.size());
   }
   state.SetItemsProcessed(frames);
+  state.counters["frames/s"] =
+      benchmark::Counter(static_cast<double>(frames), benchmark::Counter::kIsRate);
   state.counters["locs/frame"] = static_cast<double>(locs) / frames;
-  smlm::kernels::set_cpu_threads(0);
+  smlm::kernels::set_cpu_threads(before);
+}
+
+void BM_Localize(benchmark::State& state) { run_localize(state, smlm::kernels::Device::cpu()); }
+void BM_LocalizeGpu(benchmark::State& state) {
+  run_localize(state, smlm::kernels::Device::cuda(0));
+}
+
+// Camera conversion is left out: detect() on frames of photoelectrons, one frame per call.
+void BM_Detect(benchmark::State& state) {
+  const int size = static_cast<int>(state.range(0));
+  const int threads = static_cast<int>(state.range(1));
+  auto movie = simulate(size, size > 512 ? 2 : 16, density_for(size));
+  const smlm::CameraModel camera;
+  for (auto& f : movie)
+    for (size_t i = 0; i < f.size(); ++i)
+      f.data()[i] = static_cast<float>(camera.adu_to_electrons(f.data()[i]));
+  const int before = smlm::kernels::cpu_threads();
+  smlm::kernels::set_cpu_threads(threads);
+  const smlm::localization::DetectionSettings ds;
+  int64_t frames = 0, candidates = 0;
+  for (auto _ : state) {
+    std::vector<int64_t> found(movie.size());
+    smlm::kernels::parallel_for(static_cast<int64_t>(movie.size()), [&](int64_t f) {
+      found[f] = static_cast<int64_t>(smlm::localization::detect(movie[f], ds).size());
+    });
+    for (int64_t n : found) candidates += n;
+    frames += static_cast<int64_t>(movie.size());
+  }
+  state.SetItemsProcessed(frames);
+  state.counters["frames/s"] =
+      benchmark::Counter(static_cast<double>(frames), benchmark::Counter::kIsRate);
+  state.counters["Mpx/s"] = benchmark::Counter(static_cast<double>(frames) * size * size / 1e6,
+                                               benchmark::Counter::kIsRate);
+  state.counters["cand/frame"] = static_cast<double>(candidates) / frames;
+  smlm::kernels::set_cpu_threads(before);
 }
 
 BENCHMARK(BM_Localize)
+    ->ArgNames({"size", "threads", "ceres"})
+    ->Args({256, 1, 0})
+    ->Args({256, 2, 0})
+    ->Args({256, 1, 1})
+    ->Args({256, 2, 1})
+    ->Args({2048, 1, 0})
+    ->Args({2048, 2, 0})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+BENCHMARK(BM_Detect)
     ->ArgNames({"size", "threads"})
     ->Args({256, 1})
     ->Args({256, 2})
+    ->Args({2048, 1})
+    ->Args({2048, 2})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  if (smlm::kernels::cuda_device_count() > 0) {
+    // Detection and ROI extraction stay on the CPU threads; the fits run on the GPU.
+    benchmark::RegisterBenchmark("BM_LocalizeGpu", BM_LocalizeGpu)
+        ->ArgNames({"size", "threads", "ceres"})
+        ->Args({256, 0, 0})
+        ->Args({2048, 0, 0})
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -296,76 +297,135 @@ LocalizationTable Reader::read(CsvReadReport* report) {
 
 }  // namespace
 
-void write_thunderstorm_csv(const std::string& path, const LocalizationTable& table,
-                            const CsvWriteOptions& options) {
+struct ThunderstormCsvWriter::Impl {
   struct OutColumn {
-    const LocalizationTable::Column* column;  // null: generated id
-    bool frame;
+    std::string name;    // empty: the generated id
+    bool frame = false;  // written 1-based
+    size_t index = 0;    // in the table being written
   };
+
+  std::string path;
   std::vector<OutColumn> out;
-  const auto& columns = table.columns();
+  size_t table_columns = 0;  // every table written has the layout's column count
+  std::optional<AtomicFile> file;
+  FilePtr f;
+  int64_t rows = 0;
+  std::string text;       // pending output, flushed at kFlush
+  std::vector<char> row;  // one row at its longest
+  bool closed = false;
+
+  static constexpr size_t kFlush = size_t{1} << 20;
+
+  void flush() {
+    SMLM_CHECK(std::fwrite(text.data(), 1, text.size(), f.get()) == text.size(),
+               path << ": write failed: " << std::strerror(errno));
+    text.clear();
+  }
+};
+
+ThunderstormCsvWriter::ThunderstormCsvWriter(const std::string& path,
+                                             const LocalizationTable& layout,
+                                             const CsvWriteOptions& options)
+    : impl_(std::make_unique<Impl>()) {
+  Impl& m = *impl_;
+  m.path = path;
+  m.table_columns = layout.num_columns();
+  const auto& columns = layout.columns();
   auto find = [&](std::string_view name) -> const LocalizationTable::Column* {
     for (const auto& c : columns)
       if (c.name == name) return &c;
     return nullptr;
   };
-  if (options.write_id) out.push_back({find(col::id), false});
-  for (std::string_view name : kKnownOrder)
-    if (const auto* c = find(name)) out.push_back({c, name == col::frame});
-  for (const auto& c : columns) {
-    const bool known = c.name == col::id || std::find(kKnownOrder.begin(), kKnownOrder.end(),
-                                                      c.name) != kKnownOrder.end();
-    if (!known) out.push_back({&c, false});
-  }
-
-  std::string text;
-  for (size_t i = 0; i < out.size(); ++i) {
-    if (i > 0) text += ',';
-    if (out[i].column == nullptr) {
-      text += header_label(col::id, "");
-      continue;
-    }
-    const auto& c = *out[i].column;
+  // The header, checked before the file is created so that a bad name leaves nothing behind.
+  std::string header;
+  auto label = [&](const LocalizationTable::Column& c) {
     SMLM_CHECK(!c.name.empty() && writable_label_part(c.name) && writable_label_part(c.unit),
                path << ": cannot write column '" << c.name << "' [" << c.unit
                     << "]: names and units must not contain commas, quotes, brackets or line "
                        "breaks");
-    text += header_label(c.name, c.unit);
-  }
-  text += '\n';
-
-  AtomicFile file(path);
-  FilePtr f(std::fopen(file.temp_path().c_str(), "wb"));
-  SMLM_CHECK(f != nullptr, path << ": cannot create: " << std::strerror(errno));
-
-  constexpr size_t kFlush = size_t{1} << 20;
-  auto flush = [&] {
-    SMLM_CHECK(std::fwrite(text.data(), 1, text.size(), f.get()) == text.size(),
-               path << ": write failed: " << std::strerror(errno));
-    text.clear();
+    if (!m.out.empty()) header += ',';
+    header += header_label(c.name, c.unit);
+    m.out.push_back({c.name, c.name == col::frame, 0});
   };
-  // One row at its longest.
-  std::vector<char> row((out.size() + 1) * (kNumberChars + 1));
+  if (options.write_id) {
+    if (const auto* id = find(col::id)) {
+      label(*id);
+    } else {
+      header += header_label(col::id, "");
+      m.out.push_back({});
+    }
+  }
+  for (std::string_view name : kKnownOrder)
+    if (const auto* c = find(name)) label(*c);
+  for (const auto& c : columns) {
+    const bool known = c.name == col::id || std::find(kKnownOrder.begin(), kKnownOrder.end(),
+                                                      c.name) != kKnownOrder.end();
+    if (!known) label(c);
+  }
+  header += '\n';
+
+  m.file.emplace(path);
+  m.f.reset(std::fopen(m.file->temp_path().c_str(), "wb"));
+  SMLM_CHECK(m.f != nullptr, path << ": cannot create: " << std::strerror(errno));
+  m.text = std::move(header);
+  m.row.resize((m.out.size() + 1) * (kNumberChars + 1));
+}
+
+ThunderstormCsvWriter::~ThunderstormCsvWriter() = default;
+ThunderstormCsvWriter::ThunderstormCsvWriter(ThunderstormCsvWriter&&) noexcept = default;
+ThunderstormCsvWriter& ThunderstormCsvWriter::operator=(ThunderstormCsvWriter&&) noexcept = default;
+
+void ThunderstormCsvWriter::write(const LocalizationTable& table) {
+  Impl& m = *impl_;
+  SMLM_CHECK(!m.closed, m.path << ": write after close");
+  SMLM_CHECK(table.num_columns() == m.table_columns,
+             m.path << ": a table of " << table.num_columns() << " columns, expected "
+                    << m.table_columns << " (the first table's)");
+  const auto& columns = table.columns();
+  std::vector<const double*> values(m.out.size(), nullptr);  // null: generated id
+  for (size_t i = 0; i < m.out.size(); ++i) {
+    if (m.out[i].name.empty()) continue;
+    auto it = std::find_if(columns.begin(), columns.end(),
+                           [&](const auto& c) { return c.name == m.out[i].name; });
+    SMLM_CHECK(it != columns.end(),
+               m.path << ": the table has no column '" << m.out[i].name << "' (the first had)");
+    values[i] = it->values.data();
+  }
   for (size_t r = 0; r < table.size(); ++r) {
-    char* p = row.data();
-    for (size_t i = 0; i < out.size(); ++i) {
+    char* p = m.row.data();
+    for (size_t i = 0; i < m.out.size(); ++i) {
       if (i > 0) *p++ = ',';
-      const OutColumn& o = out[i];
-      if (o.column == nullptr) {
-        p = std::to_chars(p, p + kNumberChars, static_cast<int64_t>(r) + 1).ptr;
+      if (values[i] == nullptr) {
+        p = std::to_chars(p, p + kNumberChars, m.rows + static_cast<int64_t>(r) + 1).ptr;
       } else {
-        const double v = o.column->values[r];
-        p = format_number(p, o.frame ? v + 1.0 : v);
+        const double v = values[i][r];
+        p = format_number(p, m.out[i].frame ? v + 1.0 : v);
       }
     }
     *p++ = '\n';
-    text.append(row.data(), p);
-    if (text.size() >= kFlush) flush();
+    m.text.append(m.row.data(), p);
+    if (m.text.size() >= Impl::kFlush) m.flush();
   }
-  flush();
-  std::FILE* raw = f.release();
-  SMLM_CHECK(std::fclose(raw) == 0, path << ": write failed: " << std::strerror(errno));
-  file.commit();
+  m.rows += static_cast<int64_t>(table.size());
+}
+
+int64_t ThunderstormCsvWriter::rows_written() const { return impl_->rows; }
+
+void ThunderstormCsvWriter::close() {
+  Impl& m = *impl_;
+  SMLM_CHECK(!m.closed, m.path << ": closed twice");
+  m.closed = true;
+  m.flush();
+  std::FILE* raw = m.f.release();
+  SMLM_CHECK(std::fclose(raw) == 0, m.path << ": write failed: " << std::strerror(errno));
+  m.file->commit();
+}
+
+void write_thunderstorm_csv(const std::string& path, const LocalizationTable& table,
+                            const CsvWriteOptions& options) {
+  ThunderstormCsvWriter writer(path, table, options);
+  writer.write(table);
+  writer.close();
 }
 
 LocalizationTable read_thunderstorm_csv(const std::string& path, CsvReadReport* report) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "core/localization_table.h"
@@ -34,6 +35,39 @@ struct CsvWriteOptions {
 // (contains a comma, quote, bracket or line break).
 void write_thunderstorm_csv(const std::string& path, const LocalizationTable& table,
                             const CsvWriteOptions& options = {});
+
+// Writes a ThunderSTORM CSV incrementally, one table (a batch of rows) at a time, so that memory
+// is bounded by a batch of rows, not by the whole output: the same bytes write_thunderstorm_csv
+// writes for the concatenation of the tables (which it is built on).
+//
+// The header comes from `layout` (its columns' names and units; its rows are not written), and
+// every table passed to write() must have the same columns (any order). Generated ids continue
+// across tables (1..N over the whole file); a table's own "id" column is written as it is.
+// Through AtomicFile: the file appears at `path` only after close(); a writer destroyed without
+// close() (an error on the way) leaves nothing there. Not thread-safe: one thread at a time
+// (different threads one after the other are fine).
+class ThunderstormCsvWriter {
+ public:
+  // Throws smlm::Error naming `path` when the folder is missing or a column name or unit cannot
+  // be written (then no file is created).
+  ThunderstormCsvWriter(const std::string& path, const LocalizationTable& layout,
+                        const CsvWriteOptions& options = {});
+  ~ThunderstormCsvWriter();
+  ThunderstormCsvWriter(ThunderstormCsvWriter&&) noexcept;
+  ThunderstormCsvWriter& operator=(ThunderstormCsvWriter&&) noexcept;
+
+  // Appends the table's rows in table order. Throws smlm::Error naming `path` when the table's
+  // columns differ from the layout's, a write fails, or after close().
+  void write(const LocalizationTable& rows);
+  // Rows written so far (over all tables).
+  int64_t rows_written() const;
+  // Flushes, closes and renames the file into place; throws if that fails or if called twice.
+  void close();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 struct CsvReadReport {
   int64_t rows = 0;          // rows read into the table

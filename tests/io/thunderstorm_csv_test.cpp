@@ -440,5 +440,110 @@ TEST(ThunderstormCsv, UnwritableColumnNameIsAnErrorAndLeavesNoFile) {
   EXPECT_TRUE(fs::is_empty(dir.path()));
 }
 
+// ---- ThunderstormCsvWriter: the streaming writer.
+
+// A 2D MLE table of n rows starting at frame `first`, values from `seed`, columns in another order.
+LocalizationTable batch_table(size_t n, double first, double seed) {
+  LocalizationTable t;
+  for (std::string_view name : {col::y, col::frame, col::x, col::sigma, col::intensity})
+    t.add_column(name, 0.0, default_unit(name));
+  t.resize(n);
+  for (size_t r = 0; r < n; ++r) {
+    t[col::frame][r] = first + static_cast<double>(r / 3);
+    t[col::x][r] = seed * 1000 + r * 0.1;
+    t[col::y][r] = seed * 7.25 - r / 3.0;
+    t[col::sigma][r] = 130 + r;
+    t[col::intensity][r] = r == 1 ? kNaN : 1e-7 * seed;
+  }
+  return t;
+}
+
+TEST(ThunderstormCsvWriter, BatchesGiveTheBytesOfOneWriteWithIdsContinuing) {
+  test::TempDir dir;
+  const std::vector<LocalizationTable> batches = {batch_table(5, 0, 1), batch_table(0, 2, 2),
+                                                  batch_table(7, 2, 3), batch_table(1, 9, 4)};
+  LocalizationTable all = batches[0];
+  for (size_t i = 1; i < batches.size(); ++i) all.append(batches[i]);
+  for (bool write_id : {true, false}) {
+    const std::string tag = write_id ? "id" : "noid";
+    const std::string one = dir / (tag + "_one.csv"), streamed = dir / (tag + "_streamed.csv");
+    write_thunderstorm_csv(one, all, {.write_id = write_id});
+    ThunderstormCsvWriter w(streamed, batches[0], {.write_id = write_id});
+    for (const auto& b : batches) w.write(b);
+    EXPECT_EQ(w.rows_written(), 13);
+    EXPECT_FALSE(fs::exists(streamed));  // not before close()
+    w.close();
+    const std::string text = read_text(streamed);
+    EXPECT_EQ(text, read_text(one));
+    if (write_id) {
+      EXPECT_EQ(lines_of(text).back().substr(0, 3), "13,");
+    }
+  }
+}
+
+TEST(ThunderstormCsvWriter, HeaderOnlyWhenNothingIsWritten) {
+  test::TempDir dir;
+  const std::string path = dir / "empty.csv", reference = dir / "reference.csv";
+  ThunderstormCsvWriter w(path, mle_2d_table());
+  w.close();
+  LocalizationTable empty = mle_2d_table();
+  empty.resize(0);
+  write_thunderstorm_csv(reference, empty);
+  EXPECT_EQ(read_text(path), read_text(reference));
+  EXPECT_EQ(lines_of(read_text(path)).size(), 1u);
+}
+
+TEST(ThunderstormCsvWriter, TableOwnIdsAreWrittenAsTheyAre) {
+  test::TempDir dir;
+  const std::string path = dir / "ids.csv";
+  LocalizationTable t = batch_table(2, 0, 1);
+  t.add_column(col::id);
+  t[col::id] = {10, 20};
+  ThunderstormCsvWriter w(path, t);
+  w.write(t);
+  w.write(t);
+  w.close();
+  const auto lines = lines_of(read_text(path));
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(lines[3].substr(0, 3), "10,");
+  EXPECT_EQ(lines[4].substr(0, 3), "20,");
+}
+
+TEST(ThunderstormCsvWriter, WithoutCloseNothingAppears) {
+  test::TempDir dir;
+  const std::string path = dir / "out.csv";
+  {
+    ThunderstormCsvWriter w(path, batch_table(3, 0, 1));
+    w.write(batch_table(3, 0, 1));
+  }
+  EXPECT_TRUE(fs::is_empty(dir.path()));
+}
+
+TEST(ThunderstormCsvWriter, OtherColumnsWriteAfterCloseAndBadNamesAreErrors) {
+  test::TempDir dir;
+  const std::string path = dir / "out.csv";
+  ThunderstormCsvWriter w(path, batch_table(3, 0, 1));
+  LocalizationTable more = batch_table(3, 0, 1);
+  more.add_column(col::offset);
+  std::string msg = error_of([&] { w.write(more); });
+  EXPECT_NE(msg.find(path), std::string::npos) << msg;
+  LocalizationTable other = batch_table(3, 0, 1);
+  other.remove_column(col::sigma);
+  other.add_column(col::offset);
+  msg = error_of([&] { w.write(other); });
+  EXPECT_NE(msg.find("sigma"), std::string::npos) << msg;
+  w.close();
+  EXPECT_NE(error_of([&] { w.write(batch_table(1, 0, 1)); }).find("after close"),
+            std::string::npos);
+  EXPECT_EQ(lines_of(read_text(path)).size(), 1u);
+
+  LocalizationTable bad = batch_table(1, 0, 1);
+  bad.add_column("a\"b");
+  const std::string bad_path = dir / "bad.csv";
+  msg = error_of([&] { ThunderstormCsvWriter(bad_path, bad); });
+  EXPECT_NE(msg.find("a\"b"), std::string::npos) << msg;
+  EXPECT_FALSE(fs::exists(bad_path));
+}
+
 }  // namespace
 }  // namespace smlm::io
