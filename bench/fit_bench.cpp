@@ -1,9 +1,12 @@
 // Fits per second of the Poisson-MLE fitters on simulated integrated-Gaussian ROIs (2000 photons,
 // 20 background photons/px, sigma 1.3 px), by ROI size and thread count: Ceres (MleFitter), the
-// batched Levenberg–Marquardt fitter on CPU threads and, when a GPU exists, on CUDA.
+// batched Levenberg–Marquardt fitter on CPU threads and, when a GPU exists, on CUDA; and 3D LM
+// fits (astigmatic Gaussian, cubic spline of its stack) with their z-scan starts, one thread.
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
+#include <cmath>
+#include <memory>
 #include <vector>
 
 #include "kernels/device.h"
@@ -125,6 +128,80 @@ void BM_LmFitGpu(benchmark::State& state) {
   }
   report_lm(state, fits, 1, results);
 }
+
+// 3D: astigmatic ROIs (2000 photons, bg 15, z uniform over ±600 nm) fitted with the astigmatic
+// Gaussian (model 0) or a 2×-oversampled spline of its stack (model 1), starts from the z scan.
+smlm::psf::AstigmaticCalibration bench_curves() {
+  smlm::psf::AstigmaticCalibration c;
+  c.x.sigma0 = c.y.sigma0 = 1.1;
+  c.x.d = c.y.d = 450;
+  c.x.c = -250;
+  c.y.c = 250;
+  c.z_min_nm = -800;
+  c.z_max_nm = 800;
+  return c;
+}
+
+std::unique_ptr<smlm::psf::CubicSpline> bench_spline(const smlm::psf::AstigmaticGaussian& m) {
+  const int os = 2, half = 8 * os;
+  std::vector<smlm::ImageF> stack;
+  for (int k = -40; k <= 40; ++k) {
+    double sx, sy, dsx, dsy;
+    m.sigmas(k * 20.0 / m.pixel_size_nm, sx, sy, dsx, dsy);
+    smlm::ImageF im(2 * half + 1, 2 * half + 1);
+    for (int b = 0; b <= 2 * half; ++b)
+      for (int a = 0; a <= 2 * half; ++a)
+        im(a, b) =
+            static_cast<float>(IntegratedGaussian::integral_1d(double(a - half) / os, 0, sx) *
+                               IntegratedGaussian::integral_1d(double(b - half) / os, 0, sy));
+    stack.push_back(std::move(im));
+  }
+  smlm::psf::SplineSettings s;
+  s.oversampling = os;
+  s.dz_nm = 20;
+  s.cz = 40;
+  s.normalization = smlm::psf::SplineSettings::Normalization::kNone;
+  return std::make_unique<smlm::psf::CubicSpline>(stack, s);
+}
+
+void BM_LmFit3d(benchmark::State& state) {
+  const int size = static_cast<int>(state.range(0));
+  const bool spline = state.range(1) != 0;
+  const smlm::psf::AstigmaticGaussian astig(bench_curves(), 100.0);
+  const auto sp = bench_spline(astig);
+  smlm::localization::RoiBatch set;
+  set.w = set.h = size;
+  const int np = size * size, n = 4096;
+  std::vector<double> mu(np);
+  for (int i = 0; i < n; ++i) {
+    smlm::kernels::Rng rng(9, i);
+    const double c = 0.5 * (size - 1);
+    const double theta[5] = {c + rng.uniform() - 0.5, c + rng.uniform() - 0.5, 2000, 15,
+                             (rng.uniform() * 1200 - 600) / 100.0};
+    astig.evaluate_roi(theta, size, size, mu.data(), nullptr);
+    for (int k = 0; k < np; ++k) set.pixels.push_back(static_cast<float>(rng.poisson(mu[k])));
+  }
+  const auto model = spline ? smlm::localization::BatchModel::of(sp->model())
+                            : smlm::localization::BatchModel::of(astig);
+  smlm::localization::BatchFitter fitter(model.default_settings(), model);
+  std::vector<smlm::localization::LmResult> results;
+  const int before = smlm::kernels::cpu_threads();
+  smlm::kernels::set_cpu_threads(1);
+  int64_t fits = 0;
+  for (auto _ : state) {
+    fitter.fit(set, results);
+    benchmark::DoNotOptimize(results.data());
+    fits += set.count();
+  }
+  smlm::kernels::set_cpu_threads(before);
+  report_lm(state, fits, 1, results);
+}
+
+BENCHMARK(BM_LmFit3d)
+    ->ArgNames({"roi", "spline"})
+    ->ArgsProduct({{11, 13}, {0, 1}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 BENCHMARK(BM_CeresFit)
     ->ArgNames({"roi", "threads", "fixed_sigma"})

@@ -1,7 +1,9 @@
 // `smlm localize`: streams a TIFF movie in batches of frames through detection and Poisson MLE
-// fitting, and writes the localizations as a ThunderSTORM CSV.
+// fitting (2D Gaussian, or 3D with a PSF calibration), and writes the localizations as a
+// ThunderSTORM CSV.
 #include <cmath>
 #include <cstdio>
+#include <memory>
 
 #include "cli/args.h"
 #include "cli/camera_options.h"
@@ -13,13 +15,14 @@
 #include "kernels/device.h"
 #include "kernels/parallel_for.h"
 #include "localization/localizer.h"
+#include "psf/calibration.h"
 
 namespace smlm::cli {
 
 int run_localize(int argc, char** argv) {
   CameraModel camera;
   localization::LocalizeSettings s;
-  std::string movie, out, fitter = "lm", device = "cpu";
+  std::string movie, out, fitter = "lm", device = "cpu", psf_path, psf_model;
   double psf_sigma_nm = 130;
   int roi = 2 * s.fit.roi_radius + 1, batch = 64, threads = 0;
   ArgParser p("smlm localize MOVIE.tif -o LOCS.csv [options]",
@@ -28,7 +31,9 @@ int run_localize(int argc, char** argv) {
               "Poisson maximum likelihood (batched Levenberg-Marquardt on CPU threads or a CUDA "
               "GPU, or Ceres). Writes x, y, sigma, photons, background and "
               "the Cramer-Rao uncertainty of each localization as ThunderSTORM CSV (nm, photons; "
-              "frames from 1).");
+              "frames from 1). With --psf (a calibration from `smlm calibrate`) it fits in 3D "
+              "with the astigmatic Gaussian or the cubic spline and writes z and uncertainty_z "
+              "too.");
   p.positional("MOVIE.tif", &movie, "input movie: multi-page TIFF, BigTIFF or OME-TIFF");
   p.add("-o", &out, "output localizations (ThunderSTORM CSV)", "FILE");
   add_camera_options(p, camera, /*with_read_noise=*/false);
@@ -39,6 +44,9 @@ int run_localize(int argc, char** argv) {
   p.add("--psf-sigma", &psf_sigma_nm, "initial PSF sigma [nm]");
   p.add_flag("--fixed-sigma", &s.fit.fixed_sigma, "keep sigma fixed at --psf-sigma");
   p.add("--max-iterations", &s.fit.max_iterations, "fitter iterations at most");
+  p.add("--psf", &psf_path, "3D: PSF calibration (HDF5 from `smlm calibrate`)", "FILE");
+  p.add("--psf-model", &psf_model,
+        "3D model: astigmatic or spline (default: the calibration's primary model)", "NAME");
   p.add("--fitter", &fitter,
         "lm (batched Levenberg-Marquardt, ROI up to 15 px, CPU or GPU) or ceres (CPU only, ROI "
         "up to 63 px)",
@@ -60,6 +68,17 @@ int run_localize(int argc, char** argv) {
   s.fit.fitter = localization::parse_fitter(fitter);
   s.fit.device = kernels::parse_device(device);
   kernels::set_cpu_threads(threads);
+  SMLM_CHECK(psf_model.empty() || !psf_path.empty(), "--psf-model needs --psf FILE");
+  if (!psf_path.empty()) {
+    auto cal = std::make_shared<psf::PsfCalibration>(psf::load_calibration(psf_path));
+    s.psf = localization::parse_psf_model(psf_model.empty() ? cal->model : psf_model);
+    SMLM_CHECK(s.is_3d(), "--psf-model: '" << psf_model << "' is not astigmatic or spline");
+    SMLM_CHECK(s.psf != localization::PsfModel::astigmatic || cal->has_astigmatic,
+               psf_path << " holds no astigmatic model (try --psf-model spline)");
+    SMLM_CHECK(s.psf != localization::PsfModel::spline || !cal->spline.empty(),
+               psf_path << " holds no spline model (try --psf-model astigmatic)");
+    s.calibration = cal;
+  }
 
   io::TiffMovieReader reader(movie);
   localization::Localizer localizer(camera, s);
@@ -77,11 +96,11 @@ int run_localize(int argc, char** argv) {
   const auto& st = localizer.stats();
   std::fprintf(stderr,
                "localized %lld frames: %zu localizations (%lld candidates, %lld rejected fits; %s "
-               "fitter on %s) in %.2f s, %.0f frames/s\n",
+               "fitter, %s PSF, on %s) in %.2f s, %.0f frames/s\n",
                static_cast<long long>(st.frames), table.size(),
                static_cast<long long>(st.candidates), static_cast<long long>(st.rejected),
-               localization::to_string(s.fit.fitter), s.fit.device.name().c_str(), seconds,
-               seconds > 0 ? st.frames / seconds : 0.0);
+               localization::to_string(s.fit.fitter), localization::to_string(s.psf),
+               s.fit.device.name().c_str(), seconds, seconds > 0 ? st.frames / seconds : 0.0);
   return 0;
 }
 

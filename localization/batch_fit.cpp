@@ -12,7 +12,35 @@
 
 namespace smlm::localization {
 
-using Model = LmIntegratedGaussian;
+namespace {
+
+template <class Model>
+void run_cpu(const Model& model, const LmSettings& settings, const RoiBatch& batch,
+             LmResult* results) {
+  BatchFitKernel<Model> kernel;
+  kernel.model = model;
+  kernel.settings = settings;
+  kernel.pixels = batch.pixels.data();
+  kernel.variance = batch.variance.empty() ? nullptr : batch.variance.data();
+  kernel.starts = batch.starts.empty() ? nullptr : batch.starts.data();
+  kernel.w = batch.w;
+  kernel.h = batch.h;
+  kernel.results = results;
+  kernels::parallel_for(batch.count(), kernel);
+}
+
+}  // namespace
+
+LmSettings BatchModel::default_settings(bool fixed_sigma, int max_iterations) const {
+  switch (kind) {
+    case Kind::astigmatic:
+      return LmAstigmaticGaussian::settings(astigmatic, max_iterations);
+    case Kind::spline:
+      return LmCubicSpline::settings(spline, max_iterations);
+    default:
+      return LmIntegratedGaussian::settings(fixed_sigma, max_iterations);
+  }
+}
 
 struct BatchFitter::Gpu {
   explicit Gpu(int device) : fit(device) {}
@@ -41,8 +69,17 @@ void validate(const LmSettings& s) {
 }
 
 BatchFitter::BatchFitter(const LmSettings& settings, kernels::Device device)
-    : settings_(settings), device_(device) {
+    : BatchFitter(settings, BatchModel{}, device) {}
+
+BatchFitter::BatchFitter(const LmSettings& settings, const BatchModel& model,
+                         kernels::Device device)
+    : settings_(settings), model_(model), device_(device) {
   validate(settings_);
+  if (model_.kind == BatchModel::Kind::spline) {
+    const psf::CubicSplinePsf& m = model_.spline;
+    SMLM_CHECK(m.coeff != nullptr && m.nx > 0 && m.ny > 0 && m.nz > 0,
+               "batch fit: the spline model has no coefficients");
+  }
   if (device_.is_cuda()) gpu_ = std::make_unique<Gpu>(device_.index);
 }
 
@@ -57,11 +94,11 @@ std::vector<LmResult> BatchFitter::fit(const RoiBatch& batch) {
 }
 
 void BatchFitter::fit(const RoiBatch& batch, std::vector<LmResult>& results) {
-  SMLM_CHECK(batch.w >= 1 && batch.h >= 1 && batch.w <= Model::kMaxSide &&
-                 batch.h <= Model::kMaxSide && batch.w * batch.h <= kLmMaxPixels,
-             "batch fit: ROIs must be 1.." << Model::kMaxSide << " px on a side (at most "
-                                           << kLmMaxPixels << " pixels), got " << batch.w << "x"
-                                           << batch.h);
+  constexpr int kMaxSide = LmIntegratedGaussian::kMaxSide;
+  SMLM_CHECK(batch.w >= 1 && batch.h >= 1 && batch.w <= kMaxSide && batch.h <= kMaxSide &&
+                 batch.w * batch.h <= kLmMaxPixels,
+             "batch fit: ROIs must be 1.." << kMaxSide << " px on a side (at most " << kLmMaxPixels
+                                           << " pixels), got " << batch.w << "x" << batch.h);
   const size_t npix = static_cast<size_t>(batch.w) * batch.h;
   SMLM_CHECK(batch.pixels.size() % npix == 0,
              "batch fit: " << batch.pixels.size() << " pixels are not a whole number of " << batch.w
@@ -76,28 +113,44 @@ void BatchFitter::fit(const RoiBatch& batch, std::vector<LmResult>& results) {
   SMLM_CHECK(std::isfinite(batch.initial_sigma_px) && batch.initial_sigma_px > 0,
              "batch fit: initial sigma must be positive, got " << batch.initial_sigma_px);
   results.resize(static_cast<size_t>(n));
-  Model model;
-  model.initial_sigma = batch.initial_sigma_px;
   if (n == 0) return;
-  if (gpu_) {
-    gpu_->fit.fit(model, settings_, batch, results.data());
-    return;
+  switch (model_.kind) {
+    case BatchModel::Kind::astigmatic: {
+      const LmAstigmaticGaussian model(model_.astigmatic);
+      if (gpu_)
+        gpu_->fit.fit(model, settings_, batch, results.data());
+      else
+        run_cpu(model, settings_, batch, results.data());
+      return;
+    }
+    case BatchModel::Kind::spline: {
+      const LmCubicSpline model(model_.spline);
+      if (gpu_)
+        gpu_->fit.fit(model, settings_, batch, results.data());
+      else
+        run_cpu(model, settings_, batch, results.data());
+      return;
+    }
+    default: {
+      LmIntegratedGaussian model;
+      model.initial_sigma = batch.initial_sigma_px;
+      if (gpu_)
+        gpu_->fit.fit(model, settings_, batch, results.data());
+      else
+        run_cpu(model, settings_, batch, results.data());
+      return;
+    }
   }
-  BatchFitKernel<Model> kernel;
-  kernel.model = model;
-  kernel.settings = settings_;
-  kernel.pixels = batch.pixels.data();
-  kernel.variance = batch.variance.empty() ? nullptr : batch.variance.data();
-  kernel.starts = batch.starts.empty() ? nullptr : batch.starts.data();
-  kernel.w = batch.w;
-  kernel.h = batch.h;
-  kernel.results = results.data();
-  kernels::parallel_for(n, kernel);
 }
 
 std::vector<LmResult> fit_batch(const RoiBatch& batch, const LmSettings& settings,
                                 kernels::Device device) {
   return BatchFitter(settings, device).fit(batch);
+}
+
+std::vector<LmResult> fit_batch(const RoiBatch& batch, const LmSettings& settings,
+                                const BatchModel& model, kernels::Device device) {
+  return BatchFitter(settings, model, device).fit(batch);
 }
 
 }  // namespace smlm::localization

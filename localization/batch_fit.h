@@ -1,5 +1,6 @@
-// Batched Poisson MLE fits of the integrated Gaussian to many ROIs at once, with the
-// Levenberg–Marquardt fitter of localization/lm_fit.h: CPU threads or a CUDA kernel, one code.
+// Batched Poisson MLE fits of a PSF model (2D integrated Gaussian; 3D astigmatic Gaussian or cubic
+// spline) to many ROIs at once, with the Levenberg–Marquardt fitter of localization/lm_fit.h: CPU
+// threads or a CUDA kernel, one code.
 #pragma once
 
 #include <cstdint>
@@ -8,17 +9,52 @@
 
 #include "kernels/device.h"
 #include "localization/lm_fit.h"
+#include "psf/astigmatic_gaussian.h"
+#include "psf/cubic_spline.h"
 
 namespace smlm::localization {
 
-// ROIs of one size, in host memory. θ order and units: psf::IntegratedGaussian's (x, y [px, ROI
-// coordinates, pixel (i, j) centred at (i, j)], N [e⁻], bg [e⁻/px], σ [px]).
+// The PSF model a BatchFitter fits; all have 5 parameters.
+//  - integrated_gaussian: θ = (x, y [px], N [e⁻], bg [e⁻/px], σ [px]) (psf/integrated_gaussian.h);
+//  - astigmatic: θ = (x, y, N, bg, z [px]) (psf/astigmatic_gaussian.h: z in camera pixels, z = 0
+//    where σx = σy, positive = increasing bead-stack slice);
+//  - spline: the same θ (psf/cubic_spline.h); `spline` is a view of host coefficients that must
+//    outlive the BatchFitter (a GPU fitter uploads them once and keeps its copy).
+// 3D start values come from a z scan (localization/lm_models.h scan_z_start).
+struct BatchModel {
+  enum class Kind { integrated_gaussian, astigmatic, spline };
+  Kind kind = Kind::integrated_gaussian;
+  psf::AstigmaticGaussian astigmatic;
+  psf::CubicSplinePsf spline;
+
+  static BatchModel integrated_gaussian() { return {}; }
+  static BatchModel of(const psf::AstigmaticGaussian& m) {
+    BatchModel b;
+    b.kind = Kind::astigmatic;
+    b.astigmatic = m;
+    return b;
+  }
+  static BatchModel of(const psf::CubicSplinePsf& m) {
+    BatchModel b;
+    b.kind = Kind::spline;
+    b.spline = m;
+    return b;
+  }
+  // The LM settings that suit the model (LmIntegratedGaussian / LmAstigmaticGaussian /
+  // LmCubicSpline ::settings); fixed_sigma applies to the integrated Gaussian only.
+  LmSettings default_settings(bool fixed_sigma = false, int max_iterations = 50) const;
+};
+
+// ROIs of one size, in host memory. θ order and units: the model's (BatchModel); for the default
+// integrated Gaussian, x, y [px, ROI coordinates, pixel (i, j) centred at (i, j)], N [e⁻],
+// bg [e⁻/px], σ [px].
 struct RoiBatch {
   int w = 0, h = 0;  // ROI size [px]; w, h ≤ 16 and w·h ≤ kLmMaxPixels
   // count × w·h photoelectrons, ROI after ROI, each row-major (x fastest).
   std::vector<float> pixels;
-  // Empty: start values from each ROI's data (localization/roi.h initial_theta, σ =
-  // initial_sigma_px); or count × 5 starts (with σ fixed, starts[5i + 4] is the σ kept).
+  // Empty: start values from each ROI's data (integrated Gaussian: localization/roi.h
+  // initial_theta, σ = initial_sigma_px; 3D models: their z scan); or count × 5 starts (with σ
+  // fixed, starts[5i + 4] is the σ kept).
   std::vector<double> starts;
   // Empty, or sCMOS: count × w·h read-noise variances over gain², v/g² [e⁻²], laid out as pixels.
   std::vector<float> variance;
@@ -41,6 +77,9 @@ class BatchFitter {
   // kernels::cpu_threads()) or a CUDA device; throws smlm::Error for a CUDA device when smlm was
   // built without CUDA or the device does not exist, and for impossible settings.
   explicit BatchFitter(const LmSettings& settings, kernels::Device device = kernels::Device::cpu());
+  // The same for any model (settings: e.g. model.default_settings()).
+  BatchFitter(const LmSettings& settings, const BatchModel& model,
+              kernels::Device device = kernels::Device::cpu());
   ~BatchFitter();
   BatchFitter(BatchFitter&&) noexcept;
   BatchFitter& operator=(BatchFitter&&) noexcept;
@@ -51,17 +90,23 @@ class BatchFitter {
   void fit(const RoiBatch& batch, std::vector<LmResult>& results);
 
   const LmSettings& settings() const { return settings_; }
+  const BatchModel& model() const { return model_; }
   kernels::Device device() const { return device_; }
 
  private:
   struct Gpu;
   LmSettings settings_;
+  BatchModel model_;
   kernels::Device device_;
   std::unique_ptr<Gpu> gpu_;
 };
 
 // One-off convenience: BatchFitter(settings, device).fit(batch).
 std::vector<LmResult> fit_batch(const RoiBatch& batch, const LmSettings& settings,
+                                kernels::Device device = kernels::Device::cpu());
+// One-off convenience: BatchFitter(settings, model, device).fit(batch).
+std::vector<LmResult> fit_batch(const RoiBatch& batch, const LmSettings& settings,
+                                const BatchModel& model,
                                 kernels::Device device = kernels::Device::cpu());
 
 }  // namespace smlm::localization

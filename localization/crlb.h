@@ -1,6 +1,7 @@
 // Cramér–Rao lower bounds of Poisson-noise fits: the Fisher information
 // I_ab = Σ_k (∂μ_k/∂θ_a)(∂μ_k/∂θ_b)/μ_k at the fitted θ, a small symmetric positive-definite
-// inverse, and CRLB = diag(I⁻¹) of the integrated Gaussian; SMLM_HD, for CPU and GPU fitters.
+// inverse, and CRLB = diag(I⁻¹) of the integrated Gaussian and of any model with evaluate_roi (the
+// 3D astigmatic Gaussian and cubic spline); SMLM_HD, for CPU and GPU fitters.
 #pragma once
 
 #include <cmath>
@@ -90,6 +91,29 @@ SMLM_HD_INLINE bool integrated_gaussian_crlb(const double* theta, int w, int h, 
                                              double* crlb) {
   double fisher[kMaxFisherParams * kMaxFisherParams], inv[kMaxFisherParams * kMaxFisherParams];
   integrated_gaussian_fisher(theta, w, h, n, fisher);
+  if (!invert_spd(fisher, n, inv)) return false;
+  for (int a = 0; a < n; ++a) crlb[a] = inv[a * n + a];
+  return true;
+}
+
+// Largest ROI (pixels) model_crlb evaluates.
+inline constexpr int kMaxCrlbPixels = 256;
+
+// CRLB variances diag(I⁻¹) of all Model::kNumParams parameters at θ on a w × h ROI (w·h ≤
+// kMaxCrlbPixels), in the units of θ squared: for the 3D models (x, y, N, bg, z) px², e⁻², e⁻²/px²,
+// px² (z in camera pixels like x and y). Model: `kNumParams` and `evaluate_roi(theta, w, h, mu,
+// jac)` as lm_fit takes. Poisson noise only. Returns false (crlb untouched) when the information
+// is singular or the ROI too large.
+template <class Model>
+SMLM_HD bool model_crlb(const Model& model, const double* theta, int w, int h, double* crlb) {
+  constexpr int n = Model::kNumParams;
+  static_assert(n <= kMaxFisherParams, "too many parameters");
+  if (w < 1 || h < 1 || w * h > kMaxCrlbPixels) return false;
+  double mu[kMaxCrlbPixels], jac[kMaxCrlbPixels * n];
+  model.evaluate_roi(theta, w, h, mu, jac);
+  double fisher[n * n], inv[n * n];
+  for (int i = 0; i < n * n; ++i) fisher[i] = 0;
+  for (int k = 0; k < w * h; ++k) add_fisher_information(jac + k * n, mu[k], n, fisher);
   if (!invert_spd(fisher, n, inv)) return false;
   for (int a = 0; a < n; ++a) crlb[a] = inv[a * n + a];
   return true;

@@ -8,6 +8,7 @@
 #include <iterator>
 #include <string_view>
 
+#include "core/error.h"
 #include "kernels/parallel_for.h"
 #include "localization/lm_models.h"
 #include "localization/roi.h"
@@ -50,13 +51,56 @@ FitResult to_fit_result(const LmResult& r) {
   return f;
 }
 
+// The 3D acceptance rule (see Localizer::localize).
+bool usable_3d(const LmResult& r, const LmSettings& s) {
+  if (r.status != LmStatus::converged) return false;
+  for (int p = 0; p < 5; ++p)
+    if (!std::isfinite(r.theta[p]) || !std::isfinite(r.crlb[p])) return false;
+  constexpr int z = psf::AstigmaticGaussian::kZ;
+  return r.theta[psf::AstigmaticGaussian::kN] > 0 && r.theta[z] > s.lower[z] &&
+         r.theta[z] < s.upper[z];
+}
+
+BatchModel batch_model(const CameraModel& camera, const LocalizeSettings& s) {
+  if (!s.is_3d()) return BatchModel::integrated_gaussian();
+  SMLM_CHECK(s.calibration != nullptr,
+             "3D localization (" << to_string(s.psf) << ") needs a PSF calibration");
+  SMLM_CHECK(s.fit.fitter == Fitter::lm,
+             "3D localization runs on the lm fitter (the ceres fitter fits the 2D Gaussian only)");
+  const double cal_px = s.calibration->pixel_size_nm;
+  SMLM_CHECK(std::fabs(cal_px - camera.pixel_size_nm) <= 0.01 * camera.pixel_size_nm,
+             "the PSF calibration was made with " << cal_px << " nm pixels, the camera has "
+                                                  << camera.pixel_size_nm << " nm");
+  if (s.psf == PsfModel::astigmatic) return BatchModel::of(s.calibration->astigmatic_model());
+  return BatchModel::of(s.calibration->spline_model());
+}
+
 }  // namespace
+
+PsfModel parse_psf_model(std::string_view text) {
+  if (text == "gaussian" || text == "2d") return PsfModel::integrated_gaussian;
+  if (text == "astigmatic") return PsfModel::astigmatic;
+  if (text == "spline") return PsfModel::spline;
+  throw Error("PSF model '" + std::string(text) + "' is not gaussian, astigmatic or spline");
+}
+
+const char* to_string(PsfModel m) {
+  switch (m) {
+    case PsfModel::astigmatic:
+      return "astigmatic";
+    case PsfModel::spline:
+      return "spline";
+    default:
+      return "gaussian";
+  }
+}
 
 Localizer::Localizer(const CameraModel& camera, const LocalizeSettings& s)
     : camera_(validated(camera)), settings_(s), fitter_(validated(s)) {
-  if (s.fit.fitter == Fitter::lm) {
+  if (s.fit.fitter == Fitter::lm || s.is_3d()) {
+    const BatchModel model = batch_model(camera_, s);
     lm_ = std::make_unique<BatchFitter>(
-        LmIntegratedGaussian::settings(s.fit.fixed_sigma, s.fit.max_iterations), s.fit.device);
+        model.default_settings(s.fit.fixed_sigma, s.fit.max_iterations), model, s.fit.device);
   }
 }
 
@@ -110,10 +154,13 @@ LocalizationTable Localizer::localize(const std::vector<ImageF>& frames, int64_t
     batch.pixels.resize(static_cast<size_t>(n * npix));
     kernels::parallel_for(n, [&](int64_t b) { roi_of(placed[b], batch.pixels.data() + b * npix); });
     const std::vector<LmResult> results = lm_->fit(batch);
+    const bool is_3d = settings_.is_3d();
     kernels::parallel_for(n, [&](int64_t b) {
       Slot& slot = slots[placed[b]];
       slot.fit = to_fit_result(results[b]);
-      slot.outcome = fitter_.usable(slot.fit, size, size) ? Outcome::fitted : Outcome::rejected;
+      const bool ok =
+          is_3d ? usable_3d(results[b], lm_->settings()) : fitter_.usable(slot.fit, size, size);
+      slot.outcome = ok ? Outcome::fitted : Outcome::rejected;
     });
   } else {
     kernels::parallel_for(total, [&](int64_t i) {
@@ -126,52 +173,84 @@ LocalizationTable Localizer::localize(const std::vector<ImageF>& frames, int64_t
     });
   }
 
-  LocalizationTable table;
-  for (std::string_view name : {col::frame, col::x, col::y, col::sigma, col::intensity, col::offset,
-                                col::bkgstd, col::uncertainty_xy, col::loglikelihood})
-    table.add_column(name);
-
   int64_t fitted = 0, rejected = 0;
   for (const Slot& s : slots) {
     fitted += s.outcome == Outcome::fitted;
     rejected += s.outcome == Outcome::rejected;
   }
+  stats_.frames += nf;
+  stats_.candidates += total;
+  stats_.fitted += fitted;
+  stats_.rejected += rejected;
+
+  const bool is_3d = settings_.is_3d();
+  const bool astig = settings_.psf == PsfModel::astigmatic;
+  std::vector<std::string_view> names;
+  const std::string_view names_2d[] = {
+      col::frame,        col::x,      col::y,      col::sigma,
+      col::intensity,    col::offset, col::bkgstd, col::uncertainty_xy,
+      col::loglikelihood};
+  const std::string_view names_3d[] = {col::frame,
+                                       col::x,
+                                       col::y,
+                                       col::z,
+                                       col::sigma1,
+                                       col::sigma2,
+                                       col::intensity,
+                                       col::offset,
+                                       col::bkgstd,
+                                       col::uncertainty_xy,
+                                       col::uncertainty_z,
+                                       col::loglikelihood};
+  for (std::string_view name : names_2d)
+    if (!is_3d) names.push_back(name);
+  for (std::string_view name : names_3d)
+    if (is_3d && (astig || (name != col::sigma1 && name != col::sigma2))) names.push_back(name);
+  LocalizationTable table;
+  for (std::string_view name : names) table.add_column(name);
   table.resize(static_cast<size_t>(fitted));
-  std::vector<double>* cols[] = {&table[col::frame],
-                                 &table[col::x],
-                                 &table[col::y],
-                                 &table[col::sigma],
-                                 &table[col::intensity],
-                                 &table[col::offset],
-                                 &table[col::bkgstd],
-                                 &table[col::uncertainty_xy],
-                                 &table[col::loglikelihood]};
+  std::vector<std::vector<double>*> cols;
+  for (std::string_view name : names) cols.push_back(&table[name]);
+
   const double px = camera_.pixel_size_nm, qe = camera_.qe;
   const double excess = camera_.excess_noise_factor();
+  const psf::AstigmaticGaussian astig_model =
+      lm_ ? lm_->model().astigmatic : psf::AstigmaticGaussian{};
+  // z [px of the model] → nm: the calibration's pixel, which matches the camera's within 1 %.
+  const double z_px = is_3d ? settings_.calibration->pixel_size_nm : px;
+  constexpr int kZ = psf::AstigmaticGaussian::kZ;
   size_t row = 0;
+  double v[12];
   for (int64_t f = 0; f < nf; ++f)
     for (int64_t i = first[f]; i < first[f + 1]; ++i) {
       const Slot& s = slots[i];
       if (s.outcome != Outcome::fitted) continue;
       const double* t = s.fit.theta;
       const double var_xy = 0.5 * (s.fit.crlb[G::kX] + s.fit.crlb[G::kY]) * excess;
-      const double v[] = {static_cast<double>(first_frame + f),
-                          (s.x0 + t[G::kX] + 0.5) * px,
-                          (s.y0 + t[G::kY] + 0.5) * px,
-                          t[G::kSigma] * px,
-                          t[G::kN] / qe,
-                          t[G::kBg] / qe,
-                          s.fit.bkgstd / qe,
-                          std::sqrt(var_xy) * px,
-                          s.fit.log_likelihood};
-      for (size_t c = 0; c < std::size(cols); ++c) (*cols[c])[row] = v[c];
+      int c = 0;
+      v[c++] = static_cast<double>(first_frame + f);
+      v[c++] = (s.x0 + t[G::kX] + 0.5) * px;
+      v[c++] = (s.y0 + t[G::kY] + 0.5) * px;
+      if (is_3d) {
+        v[c++] = t[kZ] * z_px;
+        if (astig) {
+          double sx, sy, dsx, dsy;
+          astig_model.sigmas(t[kZ], sx, sy, dsx, dsy);
+          v[c++] = sx * px;
+          v[c++] = sy * px;
+        }
+      } else {
+        v[c++] = t[G::kSigma] * px;
+      }
+      v[c++] = t[G::kN] / qe;
+      v[c++] = t[G::kBg] / qe;
+      v[c++] = s.fit.bkgstd / qe;
+      v[c++] = std::sqrt(var_xy) * px;
+      if (is_3d) v[c++] = std::sqrt(s.fit.crlb[kZ] * excess) * z_px;
+      v[c++] = s.fit.log_likelihood;
+      for (size_t k = 0; k < cols.size(); ++k) (*cols[k])[row] = v[k];
       ++row;
     }
-
-  stats_.frames += nf;
-  stats_.candidates += total;
-  stats_.fitted += fitted;
-  stats_.rejected += rejected;
   return table;
 }
 

@@ -1,10 +1,12 @@
-// The classic 2D localization pipeline over batches of frames: camera conversion, wavelet
-// detection, ROI extraction and Poisson MLE fits of the integrated Gaussian (batched LM on CPU
-// threads or CUDA, or Ceres), to a table of molecules in nm and photons.
+// The classic localization pipeline over batches of frames: camera conversion, wavelet detection,
+// ROI extraction and Poisson MLE fits — 2D with the integrated Gaussian (batched LM on CPU threads
+// or CUDA, or Ceres), 3D with a calibrated astigmatic Gaussian or cubic spline (batched LM) — to a
+// table of molecules in nm and photons.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "core/camera.h"
@@ -13,12 +15,26 @@
 #include "localization/batch_fit.h"
 #include "localization/detect.h"
 #include "localization/mle_fit.h"
+#include "psf/calibration.h"
 
 namespace smlm::localization {
 
+// The PSF model the Localizer fits: the 2D integrated Gaussian, or a 3D model of a calibration.
+enum class PsfModel { integrated_gaussian, astigmatic, spline };
+
+// "gaussian" (or "2d"), "astigmatic", "spline"; throws smlm::Error for anything else.
+PsfModel parse_psf_model(std::string_view text);
+const char* to_string(PsfModel m);
+
 struct LocalizeSettings {
   DetectionSettings detection;
-  FitSettings fit;
+  FitSettings fit;  // 3D: roi_radius, max_iterations and device apply; the fitter must be lm
+  PsfModel psf = PsfModel::integrated_gaussian;
+  // 3D models: the calibration they come from (psf::load_calibration), shared and kept alive by
+  // the Localizer. Its pixel size must match the camera's (within 1 %).
+  std::shared_ptr<const psf::PsfCalibration> calibration;
+
+  bool is_3d() const { return psf != PsfModel::integrated_gaussian; }
 };
 
 // Counts since the Localizer was made. candidates = fitted + rejected + skipped, where skipped
@@ -49,6 +65,12 @@ class Localizer {
   // √((CRLB_x + CRLB_y)/2 · excess-noise factor)·pixel size], loglikelihood (Poisson
   // log-likelihood ratio, ≤ 0). Rows by frame, then candidate (raster) order; the same for any
   // thread count.
+  // 3D models (settings.psf astigmatic or spline; LM only) return ThunderSTORM's 3D columns:
+  // frame, x, y, z [nm; the calibration's z: 0 where σx = σy, positive = increasing bead-stack
+  // slice], sigma1, sigma2 [nm; σx(z), σy(z) of the astigmatic model only], intensity, offset,
+  // bkgstd, uncertainty_xy, uncertainty_z [nm; √(CRLB_z · excess-noise factor)], loglikelihood.
+  // A 3D fit is kept when LM converged, θ and the CRLB are finite, N > 0, the position is on the
+  // ROI and z is off the bounds of the calibrated range (a fit stuck at a bound has no z).
   LocalizationTable localize(const std::vector<ImageF>& frames, int64_t first_frame);
 
   const LocalizeStats& stats() const { return stats_; }

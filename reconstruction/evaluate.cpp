@@ -34,6 +34,11 @@ std::string Evaluation::to_json() const {
   add("bias_x_nm", number(bias_x_nm));
   add("bias_y_nm", number(bias_y_nm));
   add("efficiency_lateral", number(efficiency_lateral));
+  if (is_3d) {
+    add("rmse_axial_nm", number(rmse_axial_nm));
+    add("bias_z_nm", number(bias_z_nm));
+    add("efficiency_axial", number(efficiency_axial));
+  }
   add("true_positives", std::to_string(true_positives));
   add("false_positives", std::to_string(false_positives));
   add("false_negatives", std::to_string(false_negatives));
@@ -68,9 +73,27 @@ Evaluation evaluate(const LocalizationTable& locs, const LocalizationTable& trut
     e.bias_x_nm = sx / n;
     e.bias_y_nm = sy / n;
   }
+  e.is_3d = matches_in_3d(locs, truth, s);
+  if (e.is_3d && !matches.empty()) {
+    const auto& lz = locs[col::z];
+    const auto& tz = truth[col::z];
+    double sz = 0, s2 = 0;
+    for (const Match& m : matches) {
+      const double dz = lz[m.loc] - tz[m.truth];
+      sz += dz;
+      s2 += dz * dz;
+    }
+    const double n = static_cast<double>(matches.size());
+    e.rmse_axial_nm = std::sqrt(s2 / n);
+    e.bias_z_nm = sz / n;
+  }
   const double ji_percent = 100.0 * e.jaccard;
   e.efficiency_lateral = 100.0 - std::sqrt((100.0 - ji_percent) * (100.0 - ji_percent) +
                                            e.rmse_lateral_nm * e.rmse_lateral_nm);  // α = 1 nm⁻¹
+  if (e.is_3d) {
+    const double a = 0.5 * e.rmse_axial_nm;  // α = 0.5 nm⁻¹
+    e.efficiency_axial = 100.0 - std::sqrt((100.0 - ji_percent) * (100.0 - ji_percent) + a * a);
+  }
   return e;
 }
 

@@ -134,8 +134,8 @@ std::vector<int> min_cost_matching(const Graph& g) {
   return match_l;
 }
 
-// Rows with finite frame, x and y, sorted by frame (ties by row).
-std::vector<int64_t> valid_rows_by_frame(const LocalizationTable& t, const char* what) {
+// Rows with finite frame, x and y (and z when use_z), sorted by frame (ties by row).
+std::vector<int64_t> valid_rows_by_frame(const LocalizationTable& t, const char* what, bool use_z) {
   for (std::string_view c : {col::frame, col::x, col::y})
     SMLM_CHECK(t.has(c), "match: the " << what << " table has no column '" << c << "'");
   const auto& f = t[col::frame];
@@ -143,8 +143,10 @@ std::vector<int64_t> valid_rows_by_frame(const LocalizationTable& t, const char*
   const auto& y = t[col::y];
   std::vector<int64_t> rows;
   rows.reserve(t.size());
+  const std::vector<double>* z = use_z ? &t[col::z] : nullptr;
   for (size_t k = 0; k < t.size(); ++k)
-    if (std::isfinite(f[k]) && std::isfinite(x[k]) && std::isfinite(y[k]))
+    if (std::isfinite(f[k]) && std::isfinite(x[k]) && std::isfinite(y[k]) &&
+        (!z || std::isfinite((*z)[k])))
       rows.push_back(static_cast<int64_t>(k));
   std::stable_sort(rows.begin(), rows.end(), [&](int64_t a, int64_t b) { return f[a] < f[b]; });
   return rows;
@@ -153,7 +155,9 @@ std::vector<int64_t> valid_rows_by_frame(const LocalizationTable& t, const char*
 // One frame: its nl localization rows and nr truth rows.
 std::vector<Match> match_frame(const LocalizationTable& locs, const LocalizationTable& truth,
                                const int64_t* lrows, int nl, const int64_t* trows, int nr,
-                               double radius) {
+                               double radius, double axial_radius, bool use_z) {
+  const double* lz = use_z ? locs[col::z].data() : nullptr;
+  const double* tz = use_z ? truth[col::z].data() : nullptr;
   const auto& lx = locs[col::x];
   const auto& ly = locs[col::y];
   const auto& tx = truth[col::x];
@@ -187,9 +191,10 @@ std::vector<Match> match_frame(const LocalizationTable& locs, const Localization
       for (; it != cells.end() && it->cy == cy + dy && it->cx <= cx + 1; ++it) {
         const double ex = tx[trows[it->j]] - x, ey = ty[trows[it->j]] - y;
         const double d2 = ex * ex + ey * ey;
-        if (d2 <= r2) {
+        const double ez = use_z ? tz[trows[it->j]] - lz[lrows[i]] : 0.0;
+        if (d2 <= r2 && std::fabs(ez) <= axial_radius) {
           g.to.push_back(it->j);
-          g.cost.push_back(std::sqrt(d2));
+          g.cost.push_back(std::sqrt(d2 + ez * ez));
         }
       }
     }
@@ -205,12 +210,20 @@ std::vector<Match> match_frame(const LocalizationTable& locs, const Localization
 
 }  // namespace
 
+bool matches_in_3d(const LocalizationTable& locs, const LocalizationTable& truth,
+                   const MatchSettings& s) {
+  return s.use_z && locs.has(col::z) && truth.has(col::z);
+}
+
 std::vector<Match> match(const LocalizationTable& locs, const LocalizationTable& truth,
                          const MatchSettings& s) {
   SMLM_CHECK(std::isfinite(s.radius_nm) && s.radius_nm > 0,
              "match: the radius must be a positive number of nm, got " << s.radius_nm);
-  const std::vector<int64_t> lrows = valid_rows_by_frame(locs, "localization");
-  const std::vector<int64_t> trows = valid_rows_by_frame(truth, "ground-truth");
+  const bool use_z = matches_in_3d(locs, truth, s);
+  SMLM_CHECK(!use_z || (std::isfinite(s.axial_radius_nm) && s.axial_radius_nm > 0),
+             "match: the axial radius must be a positive number of nm, got " << s.axial_radius_nm);
+  const std::vector<int64_t> lrows = valid_rows_by_frame(locs, "localization", use_z);
+  const std::vector<int64_t> trows = valid_rows_by_frame(truth, "ground-truth", use_z);
   const auto& lf = locs[col::frame];
   const auto& tf = truth[col::frame];
 
@@ -241,7 +254,8 @@ std::vector<Match> match(const LocalizationTable& locs, const LocalizationTable&
   kernels::parallel_for(static_cast<int64_t>(tasks.size()), [&](int64_t k) {
     const Task& t = tasks[k];
     per_frame[k] = match_frame(locs, truth, lrows.data() + t.l0, static_cast<int>(t.l1 - t.l0),
-                               trows.data() + t.t0, static_cast<int>(t.t1 - t.t0), s.radius_nm);
+                               trows.data() + t.t0, static_cast<int>(t.t1 - t.t0), s.radius_nm,
+                               s.axial_radius_nm, use_z);
   });
 
   std::vector<Match> out;

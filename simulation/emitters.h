@@ -16,6 +16,7 @@ enum class Structure { uniform, filaments };
 
 struct Position {
   double x_nm = 0, y_nm = 0;
+  double z_nm = 0;  // axial position (3D PSFs; the layouts leave it 0, the simulator draws it)
 };
 
 // The rectangle molecules live in, [0, width_nm] × [0, height_nm].

@@ -7,7 +7,9 @@
 
 #include "core/error.h"
 #include "kernels/parallel_for.h"
+#include "kernels/random.h"
 #include "simulation/cuda/movie_simulator_gpu.h"
+#include "simulation/random_streams.h"
 
 namespace smlm::simulation {
 
@@ -18,6 +20,18 @@ constexpr int64_t kMaxMolecules = 10'000'000;
 const SimulationSettings& validated(const SimulationSettings& s) {
   s.validate();
   return s;
+}
+
+std::vector<Position> layout(const SimulationSettings& s) {
+  std::vector<Position> p =
+      make_layout(s.structure, s.num_molecules(),
+                  {s.width * s.camera.pixel_size_nm, s.height * s.camera.pixel_size_nm}, s.seed);
+  if (s.is_3d())
+    for (size_t i = 0; i < p.size(); ++i) {
+      kernels::Rng rng(s.seed, streams::kDepth + static_cast<uint64_t>(i));
+      p[i].z_nm = s.z_min_nm + rng.uniform() * (s.z_max_nm - s.z_min_nm);
+    }
+  return p;
 }
 
 }  // namespace
@@ -50,6 +64,17 @@ void SimulationSettings::validate() const {
   SMLM_CHECK(psf_sigma_nm / camera.pixel_size_nm <= 100,
              "PSF sigma " << psf_sigma_nm << " nm is more than 100 pixels");
   rates().validate();
+  if (is_3d()) {
+    SMLM_CHECK(std::isfinite(z_min_nm) && std::isfinite(z_max_nm) && z_min_nm <= z_max_nm,
+               "z range must be MIN <= MAX nm, got " << z_min_nm << ".." << z_max_nm);
+  }
+  if (psf == RenderPsf::spline) {
+    SMLM_CHECK(spline != nullptr && !spline->empty(), "the spline PSF has no coefficients");
+    const double spx = spline->model().pixel_size_nm;
+    SMLM_CHECK(std::fabs(spx - camera.pixel_size_nm) <= 0.01 * camera.pixel_size_nm,
+               "the spline PSF was made for " << spx << " nm pixels, the camera has "
+                                              << camera.pixel_size_nm << " nm");
+  }
   const double pixel_um2 = camera.pixel_size_nm * camera.pixel_size_nm * 1e-6;
   SMLM_CHECK(density * pixel_um2 <= 1.0,
              "density " << density << " /µm² is too high: more than one emitting molecule per "
@@ -63,9 +88,7 @@ void SimulationSettings::validate() const {
 
 MovieSimulator::MovieSimulator(const SimulationSettings& s)
     : settings_(validated(s)),
-      positions_(make_layout(s.structure, s.num_molecules(),
-                             {s.width * s.camera.pixel_size_nm, s.height * s.camera.pixel_size_nm},
-                             s.seed)),
+      positions_(layout(s)),
       photophysics_(static_cast<int64_t>(positions_.size()), s.rates(), s.photon_distribution,
                     s.photons, s.seed) {}
 
@@ -90,6 +113,7 @@ bool MovieSimulator::next(ImageF& adu, LocalizationTable& truth) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   for (auto name : {col::frame, col::x, col::y, col::intensity, col::molecule})
     truth.add_column(name, nan);
+  if (s.is_3d()) truth.add_column(col::z, nan);
   const size_t first = truth.size();
   size_t rows = 0;
   for (double f : on_fraction_) rows += f > 0;
@@ -99,6 +123,7 @@ bool MovieSimulator::next(ImageF& adu, LocalizationTable& truth) {
   auto& c_y = truth[col::y];
   auto& c_int = truth[col::intensity];
   auto& c_id = truth[col::molecule];
+  std::vector<double>* c_z = s.is_3d() ? &truth[col::z] : nullptr;
   emitters_.clear();
   size_t r = first;
   for (size_t i = 0; i < on_fraction_.size(); ++i) {
@@ -110,8 +135,9 @@ bool MovieSimulator::next(ImageF& adu, LocalizationTable& truth) {
     c_y[r] = p.y_nm;
     c_int[r] = photons;
     c_id[r] = static_cast<double>(i);
+    if (c_z) (*c_z)[r] = p.z_nm;
     ++r;
-    emitters_.push_back({p.x_nm / ps - 0.5, p.y_nm / ps - 0.5, photons});
+    emitters_.push_back({p.x_nm / ps - 0.5, p.y_nm / ps - 0.5, photons, p.z_nm / ps});
   }
   std::stable_sort(emitters_.begin(), emitters_.end(),
                    [](const FrameEmitter& a, const FrameEmitter& b) { return a.y < b.y; });
@@ -124,6 +150,22 @@ bool MovieSimulator::next(ImageF& adu, LocalizationTable& truth) {
   fr.height = s.height;
   fr.sigma_px = s.psf_sigma_nm / ps;
   fr.cutoff_px = 5 * fr.sigma_px + 0.5;  // pixels wholly beyond 5σ get nothing
+  fr.psf = s.psf;
+  if (s.psf == RenderPsf::astigmatic) {
+    fr.astigmatic = psf::AstigmaticGaussian(s.astigmatic, ps);
+    double widest = 0;  // the widest σ over the z range
+    for (int k = 0; k <= 32; ++k) {
+      const double z = s.z_min_nm + (s.z_max_nm - s.z_min_nm) * k / 32.0;
+      widest = std::max({widest, s.astigmatic.x.sigma(z), s.astigmatic.y.sigma(z)});
+    }
+    fr.cutoff_px = 5 * widest + 0.5;
+  } else if (s.psf == RenderPsf::spline) {
+    fr.spline = s.spline->model();
+    const psf::CubicSplinePsf& m = fr.spline;
+    const double half =  // the spline is 0 beyond its grid
+        std::max({m.cx, m.nx - m.cx, m.cy, m.ny - m.cy}) / m.oversampling;
+    fr.cutoff_px = half + 0.5;
+  }
   fr.background = s.background;
   fr.camera = CameraNoise::from(s.camera);
   fr.seed = s.seed;

@@ -1,6 +1,8 @@
 // MovieSimulator: streams a simulated SMLM movie frame by frame with its ground truth. Molecules
-// are laid out once (uniform or filaments), blink by a Markov chain (photophysics.h), are imaged
-// with the integrated Gaussian PSF and pass through the camera chain (camera_noise.h).
+// are laid out once (uniform or filaments; uniform in z for 3D PSFs), blink by a Markov chain
+// (photophysics.h), are imaged with the integrated Gaussian PSF or a 3D PSF (astigmatic Gaussian,
+// cubic spline — pupil-function PSFs through simulation/pupil_spline.h) and pass through the
+// camera chain (camera_noise.h).
 //
 // Memory is bounded by the molecules and one frame, never the movie. Frames are identical on the
 // CPU and the GPU for the same seed (same functor, same per-pixel random streams), up to the last
@@ -15,6 +17,8 @@
 #include "core/image.h"
 #include "core/localization_table.h"
 #include "kernels/device.h"
+#include "psf/astigmatic_gaussian.h"
+#include "psf/cubic_spline.h"
 #include "simulation/emitters.h"
 #include "simulation/frame_renderer.h"
 #include "simulation/photophysics.h"
@@ -37,8 +41,17 @@ struct SimulationSettings {
   double density = 0.5;
   double photons = 2000;  // mean photons per frame of a fully-on molecule
   PhotonDistribution photon_distribution = PhotonDistribution::constant;
-  double background = 20;                           // photons per pixel per frame
-  double psf_sigma_nm = 130;                        // integrated Gaussian PSF
+  double background = 20;     // photons per pixel per frame
+  double psf_sigma_nm = 130;  // integrated Gaussian PSF
+  // 3D: RenderPsf::astigmatic draws with `astigmatic` (curves in nm and px, at the camera's pixel
+  // size), RenderPsf::spline with `spline` (its pixel size must match the camera's within 1 %;
+  // N = the photons its normalization counts). z is the models' convention: z = 0 where σx = σy
+  // (or the spline's z origin), positive = increasing bead-stack slice. Molecules sit uniformly
+  // in [z_min_nm, z_max_nm], drawn from their own random streams; the truth gets a z column.
+  RenderPsf psf = RenderPsf::integrated_gaussian;
+  psf::AstigmaticCalibration astigmatic;
+  std::shared_ptr<const psf::CubicSpline> spline;
+  double z_min_nm = 0, z_max_nm = 0;
   double k_on = 0.05, k_off = 0.5, k_bleach = 0.0;  // per frame
   uint64_t seed = 1;
 
@@ -48,8 +61,9 @@ struct SimulationSettings {
   int64_t num_molecules() const;
   // Throws smlm::Error naming the impossible value: NaN or infinite numbers, negative ones, a zero
   // size or frame count, k_on <= 0, more than 10⁷ molecules or more than one emitting molecule
-  // per pixel per frame (density too high).
+  // per pixel per frame (density too high); for 3D, a missing spline or a bad z range.
   void validate() const;
+  bool is_3d() const { return psf != RenderPsf::integrated_gaussian; }
 };
 
 class MovieSimulator {
@@ -64,7 +78,8 @@ class MovieSimulator {
   int64_t num_molecules() const { return static_cast<int64_t>(positions_.size()); }
   // Index of the frame the next call to next() renders (0-based).
   int64_t frame_index() const { return frame_; }
-  // The molecules' positions [nm, ThunderSTORM convention]; molecule i has truth index i (column "molecule").
+  // The molecules' positions [nm, ThunderSTORM convention; z 0 unless 3D]; molecule i has truth
+  // index i (column "molecule").
   const std::vector<Position>& positions() const { return positions_; }
 
   // Renders the next frame into `adu` (resized to width × height): ADU as floats holding integers

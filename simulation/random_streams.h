@@ -1,5 +1,5 @@
 // The Philox stream ids of the simulator: the top byte of a stream id says what it is for
-// (positions, filaments, photophysics, pixels), the low 56 bits the molecule, filament or
+// (positions, filaments, photophysics, pixels, depths), the low 56 bits the molecule, filament or
 // (frame, pixel) index, so no two uses ever share a stream.
 #pragma once
 
@@ -14,6 +14,7 @@ inline constexpr uint64_t kPosition = uint64_t{1} << kIndexBits;      // + molec
 inline constexpr uint64_t kFilament = uint64_t{2} << kIndexBits;      // + filament
 inline constexpr uint64_t kPhotophysics = uint64_t{3} << kIndexBits;  // + molecule
 inline constexpr uint64_t kPixel = uint64_t{4} << kIndexBits;         // + frame·w·h + pixel
+inline constexpr uint64_t kDepth = uint64_t{5} << kIndexBits;         // + molecule (z)
 }  // namespace streams
 
 }  // namespace smlm::simulation

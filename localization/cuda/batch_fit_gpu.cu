@@ -17,6 +17,9 @@ struct GpuBatchFit::Impl {
   kernels::DeviceBuffer<float> pixels, variance;
   kernels::DeviceBuffer<double> starts;
   kernels::DeviceBuffer<LmResult> results;
+  kernels::DeviceBuffer<float> spline;  // device copy of the spline coefficients
+  const float* spline_host = nullptr;   // what it copies
+  size_t spline_size = 0;
 };
 
 namespace {
@@ -43,6 +46,53 @@ GpuBatchFit::GpuBatchFit(int device) : impl_(std::make_unique<Impl>()) {
 }
 
 GpuBatchFit::~GpuBatchFit() = default;
+
+namespace {
+
+template <class Model>
+void run_gpu(GpuBatchFit::Impl& impl, const Model& model, const LmSettings& settings,
+             const RoiBatch& batch, LmResult* results) {
+  const int64_t n = batch.count();
+  upload(impl.pixels, batch.pixels.data(), batch.pixels.size());
+  upload(impl.variance, batch.variance.data(), batch.variance.size());
+  upload(impl.starts, batch.starts.data(), batch.starts.size());
+  if (impl.results.size() < static_cast<size_t>(n)) impl.results.resize(n);
+  BatchFitKernel<Model> kernel;
+  kernel.model = model;
+  kernel.settings = settings;
+  kernel.pixels = impl.pixels.data();
+  kernel.variance = batch.variance.empty() ? nullptr : impl.variance.data();
+  kernel.starts = batch.starts.empty() ? nullptr : impl.starts.data();
+  kernel.w = batch.w;
+  kernel.h = batch.h;
+  kernel.results = impl.results.data();
+  kernels::parallel_for_gpu(n, kernel, nullptr, 64);
+  SMLM_CUDA_CHECK(
+      cudaMemcpy(results, impl.results.data(), n * sizeof(LmResult), cudaMemcpyDeviceToHost));
+}
+
+}  // namespace
+
+void GpuBatchFit::fit(const LmAstigmaticGaussian& model, const LmSettings& settings,
+                      const RoiBatch& batch, LmResult* results) {
+  SMLM_CUDA_CHECK(cudaSetDevice(impl_->device));
+  run_gpu(*impl_, model, settings, batch, results);
+}
+
+void GpuBatchFit::fit(const LmCubicSpline& model, const LmSettings& settings, const RoiBatch& batch,
+                      LmResult* results) {
+  SMLM_CUDA_CHECK(cudaSetDevice(impl_->device));
+  const size_t nc = static_cast<size_t>(model.psf.nx) * model.psf.ny * model.psf.nz * 64;
+  if (impl_->spline_host != model.psf.coeff || impl_->spline_size != nc) {
+    impl_->spline.resize(nc);
+    upload(impl_->spline, model.psf.coeff, nc);
+    impl_->spline_host = model.psf.coeff;
+    impl_->spline_size = nc;
+  }
+  LmCubicSpline on_device = model;
+  on_device.psf.coeff = impl_->spline.data();
+  run_gpu(*impl_, on_device, settings, batch, results);
+}
 
 void GpuBatchFit::fit(const LmIntegratedGaussian& model, const LmSettings& settings,
                       const RoiBatch& batch, LmResult* results) {

@@ -21,9 +21,16 @@ class GpuBatchFit {
   // Fits batch.count() ROIs (sizes already checked) into results (host, count entries).
   void fit(const LmIntegratedGaussian& model, const LmSettings& settings, const RoiBatch& batch,
            LmResult* results);
+  void fit(const LmAstigmaticGaussian& model, const LmSettings& settings, const RoiBatch& batch,
+           LmResult* results);
+  // model.psf.coeff points to host memory: uploaded on first use (and again when the pointer or
+  // size changes), then the device copy is used.
+  void fit(const LmCubicSpline& model, const LmSettings& settings, const RoiBatch& batch,
+           LmResult* results);
+
+  struct Impl;  // device buffers (defined by the .cu; public for its helpers)
 
  private:
-  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -19,5 +19,11 @@ GpuBatchFit::~GpuBatchFit() = default;
 void GpuBatchFit::fit(const LmIntegratedGaussian&, const LmSettings&, const RoiBatch&, LmResult*) {
   throw Error("GPU fitting: smlm was built without CUDA");
 }
+void GpuBatchFit::fit(const LmAstigmaticGaussian&, const LmSettings&, const RoiBatch&, LmResult*) {
+  throw Error("GPU fitting: smlm was built without CUDA");
+}
+void GpuBatchFit::fit(const LmCubicSpline&, const LmSettings&, const RoiBatch&, LmResult*) {
+  throw Error("GPU fitting: smlm was built without CUDA");
+}
 
 }  // namespace smlm::localization

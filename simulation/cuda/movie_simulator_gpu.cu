@@ -15,6 +15,9 @@ struct GpuFrameRenderer::Impl {
   int device = 0;
   kernels::DeviceBuffer<FrameEmitter> emitters;
   kernels::DeviceBuffer<float> pixels;
+  kernels::DeviceBuffer<float> spline;  // device copy of the spline PSF's coefficients
+  const float* spline_host = nullptr;   // what it copies
+  size_t spline_size = 0;
 };
 
 GpuFrameRenderer::GpuFrameRenderer(int device) : impl_(std::make_unique<Impl>()) {
@@ -41,6 +44,17 @@ void GpuFrameRenderer::render(FrameRenderer r, const std::vector<FrameEmitter>& 
                                cudaMemcpyHostToDevice));
   const size_t pixels = static_cast<size_t>(r.width) * static_cast<size_t>(r.height);
   if (impl_->pixels.size() != pixels) impl_->pixels.resize(pixels);
+  if (r.psf == RenderPsf::spline) {
+    const size_t nc = static_cast<size_t>(r.spline.nx) * r.spline.ny * r.spline.nz * 64;
+    if (impl_->spline_host != r.spline.coeff || impl_->spline_size != nc) {
+      impl_->spline.resize(nc);
+      SMLM_CUDA_CHECK(cudaMemcpy(impl_->spline.data(), r.spline.coeff, nc * sizeof(float),
+                                 cudaMemcpyHostToDevice));
+      impl_->spline_host = r.spline.coeff;
+      impl_->spline_size = nc;
+    }
+    r.spline.coeff = impl_->spline.data();
+  }
   r.emitters = impl_->emitters.data();
   r.num_emitters = static_cast<int64_t>(n);
   r.out = impl_->pixels.data();

@@ -19,7 +19,8 @@ class GpuFrameRenderer {
   GpuFrameRenderer& operator=(const GpuFrameRenderer&) = delete;
 
   // Renders r.width × r.height pixels into `out` (host memory). r.emitters and r.out are
-  // replaced by device copies: `emitters` (host, sorted by y) is uploaded, the frame downloaded.
+  // replaced by device copies: `emitters` (host, sorted by y) is uploaded, the frame downloaded;
+  // a spline PSF's coefficients (r.spline.coeff, host) are uploaded once and kept.
   void render(FrameRenderer r, const std::vector<FrameEmitter>& emitters, float* out);
 
  private:
