@@ -4,17 +4,20 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include "cli/args.h"
 #include "cli/camera_options.h"
 #include "cli/commands.h"
 #include "cli/progress.h"
 #include "core/error.h"
+#include "io/table_file.h"
 #include "io/thunderstorm_csv.h"
 #include "io/tiff_movie.h"
 #include "kernels/device.h"
 #include "kernels/parallel_for.h"
 #include "localization/localizer.h"
+#include "localization/stream.h"
 #include "psf/calibration.h"
 
 namespace smlm::cli {
@@ -35,7 +38,7 @@ int run_localize(int argc, char** argv) {
               "with the astigmatic Gaussian or the cubic spline and writes z and uncertainty_z "
               "too.");
   p.positional("MOVIE.tif", &movie, "input movie: multi-page TIFF, BigTIFF or OME-TIFF");
-  p.add("-o", &out, "output localizations (ThunderSTORM CSV)", "FILE");
+  p.add("-o", &out, "output localizations (.csv streamed; .hdf5, .ply, .smlm)", "FILE");
   add_camera_options(p, camera, /*with_read_noise=*/false);
   p.section("detection and fitting");
   p.add("--threshold", &s.detection.threshold,
@@ -80,24 +83,42 @@ int run_localize(int argc, char** argv) {
     s.calibration = cal;
   }
 
+  // Reading, localizing and writing overlap (localization::run_stream): a reader thread keeps two
+  // batches ahead, the sink writes each batch's rows as they come. A CSV is streamed to disk, so
+  // memory stays bounded by a few batches of frames and rows; the other table formats are
+  // written whole at the end.
   io::TiffMovieReader reader(movie);
+  localization::ReaderSource<io::TiffMovieReader> source(reader);
   localization::Localizer localizer(camera, s);
+  const bool stream_csv = io::table_format(out) == io::TableFormat::thunderstorm_csv;
+  std::optional<io::ThunderstormCsvWriter> csv;
   LocalizationTable table;
-  std::vector<ImageF> frames;
+  int64_t rows = 0;
   Progress progress("localize", "frames", reader.num_frames());
-  for (;;) {
-    const int64_t first = reader.position();
-    if (reader.read_batch(batch, frames) == 0) break;
-    table.append(localizer.localize(frames, first));
-    progress.update(reader.position());
-  }
+  localization::StreamSettings ss;
+  ss.batch_frames = batch;
+  localization::run_stream(
+      source, localizer, ss,
+      [&](LocalizationTable&& t) {
+        rows += static_cast<int64_t>(t.size());
+        if (!stream_csv) return table.append(t);
+        if (!csv) csv.emplace(out, t);
+        csv->write(t);
+      },
+      [&](int64_t done) { progress.update(done); });
   const double seconds = progress.finish();
-  io::write_thunderstorm_csv(out, table);
+  if (stream_csv) {
+    if (!csv) csv.emplace(out, localizer.localize({}, 0));  // no frames: the header alone
+    csv->close();
+  } else {
+    io::write_table(out, table,
+                    {camera.pixel_size_nm, reader.width(), reader.height(), reader.num_frames()});
+  }
   const auto& st = localizer.stats();
   std::fprintf(stderr,
                "localized %lld frames: %zu localizations (%lld candidates, %lld rejected fits; %s "
                "fitter, %s PSF, on %s) in %.2f s, %.0f frames/s\n",
-               static_cast<long long>(st.frames), table.size(),
+               static_cast<long long>(st.frames), static_cast<size_t>(rows),
                static_cast<long long>(st.candidates), static_cast<long long>(st.rejected),
                localization::to_string(s.fit.fitter), localization::to_string(s.psf),
                s.fit.device.name().c_str(), seconds, seconds > 0 ? st.frames / seconds : 0.0);
