@@ -1,10 +1,16 @@
 // `smlm render`: a localization table becomes a superresolved image, as a 32-bit float TIFF
 // (quantitative) or an 8/16-bit PNG (for looking at).
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <string_view>
+#include <vector>
 
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "core/error.h"
+#include "io/plot.h"
 #include "io/png_image.h"
 #include "io/table_file.h"
 #include "io/tiff_movie.h"
@@ -18,11 +24,78 @@ bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() &&
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
+
+// Side view: (x or y, z) become the image's (x, y), z downwards from the smallest z unless --y0
+// is given; the drawn sigma is the larger of the lateral and axial uncertainties.
+void side_view(LocalizationTable& t, std::string_view lateral, reconstruction::RenderSettings& s) {
+  std::vector<double> across = t[lateral], depth = t[col::z];
+  if (lateral != col::x) t[col::x] = across;
+  t[col::y] = depth;
+  if (s.y0_nm == 0) {
+    double lo = 0;
+    for (double z : depth)
+      if (std::isfinite(z)) lo = std::min(lo, z);
+    s.y0_nm = std::floor(lo / s.pixel_size_nm) * s.pixel_size_nm;
+  }
+  if (t.has(col::uncertainty_xy) && t.has(col::uncertainty_z)) {
+    auto& u = t[col::uncertainty_xy];
+    const auto& uz = t[col::uncertainty_z];
+    for (size_t i = 0; i < u.size(); ++i) u[i] = std::max(u[i], uz[i]);
+  }
+}
+
+void parse_pair(const char* flag, const std::string& text, double& a, double& b) {
+  const auto comma = text.find(',');
+  SMLM_CHECK(comma != std::string::npos, flag << ": '" << text << "' is not MIN,MAX");
+  a = std::strtod(text.substr(0, comma).c_str(), nullptr);
+  b = std::strtod(text.substr(comma + 1).c_str(), nullptr);
+  SMLM_CHECK(std::isfinite(a) && std::isfinite(b) && b > a,
+             flag << ": '" << text << "' is not an increasing pair of numbers");
+}
+
+// The 1st and 99th percentiles of the finite values (a range of at least 1 nm).
+void percentile_range(const std::vector<double>& v, double& lo, double& hi) {
+  std::vector<double> f;
+  for (double x : v)
+    if (std::isfinite(x)) f.push_back(x);
+  SMLM_CHECK(!f.empty(), "render: the z column holds no finite value");
+  std::sort(f.begin(), f.end());
+  lo = f[f.size() / 100];
+  hi = f[f.size() - 1 - f.size() / 100];
+  if (hi - lo < 1) lo -= 0.5, hi += 0.5;
+}
+
+// Writes the image with a strip below it: the colour map from lo to hi with its ends labelled.
+void write_with_color_bar(const std::string& path, const reconstruction::RgbImage& img, double lo,
+                          double hi) {
+  const int scale = img.width >= 600 ? 2 : 1;
+  const int strip = 16 * scale + 7 * scale + 12;
+  const int w = std::max(img.width, 40 * scale + 20), h = img.height + strip;
+  std::vector<uint8_t> rgb(static_cast<size_t>(w) * h * 3, 0);
+  for (int y = 0; y < img.height; ++y)
+    std::copy_n(&img.rgb[static_cast<size_t>(y) * img.width * 3], img.width * 3,
+                &rgb[static_cast<size_t>(y) * w * 3]);
+  const int x0 = 8, x1 = w - 9, y0 = img.height + 4, y1 = y0 + 12 * scale;
+  for (int x = x0; x <= x1; ++x) {
+    uint8_t c[3];
+    reconstruction::turbo_color(double(x - x0) / std::max(1, x1 - x0), c);
+    for (int y = y0; y <= y1; ++y) std::copy_n(c, 3, &rgb[(static_cast<size_t>(y) * w + x) * 3]);
+  }
+  char a[32], b[32];
+  std::snprintf(a, sizeof a, "%.0f nm", lo);
+  std::snprintf(b, sizeof b, "%.0f nm", hi);
+  const io::Rgb white{255, 255, 255};
+  io::draw_text(rgb, w, h, x0, y1 + 4, a, scale, white);
+  io::draw_text(rgb, w, h, x1 + 1 - io::text_width(b, scale), y1 + 4, b, scale, white);
+  io::draw_text(rgb, w, h, (w - io::text_width("z", scale)) / 2, y1 + 4, "z", scale, white);
+  io::write_png_rgb(path, w, h, rgb);
+}
+
 }  // namespace
 
 int run_render(int argc, char** argv) {
   reconstruction::RenderSettings s;
-  std::string in, out, method = "gaussian";
+  std::string in, out, method = "gaussian", color = "none", view = "xy", z_range;
   int bits = 8;
   double percentile = 99.5;
   ArgParser p(
@@ -45,6 +118,15 @@ int run_render(int argc, char** argv) {
   p.add("--y0", &s.y0_nm, "top edge [nm]");
   p.add("--width", &s.width_nm, "width [nm]");
   p.add("--height", &s.height_nm, "height [nm]");
+  p.section("3D");
+  p.add("--color", &color, "none, or z: hue by depth (turbo), with a colour bar in nm (PNG)",
+        "NAME");
+  p.add("--z-range", &z_range, "z of the colour map's ends [nm] (default: 1st..99th percentile)",
+        "MIN,MAX");
+  p.add("--view", &view,
+        "xy (top), xz or yz (side views: z downwards; each localization drawn with the larger "
+        "of its lateral and axial uncertainties)",
+        "NAME");
   p.section("PNG output");
   p.add("--bits", &bits, "8 or 16");
   p.add("--percentile", &percentile, "percentile of non-empty pixels mapped to white");
@@ -65,7 +147,28 @@ int run_render(int argc, char** argv) {
   SMLM_CHECK(png || ends_with(out, ".tif") || ends_with(out, ".tiff"),
              out << ": output must end in .png, .tif or .tiff");
 
-  const LocalizationTable table = io::read_table(in, {table_pixel, 0, 0, 0});
+  SMLM_CHECK(color == "none" || color == "z", "--color: '" << color << "' is not none or z");
+  SMLM_CHECK(view == "xy" || view == "xz" || view == "yz",
+             "--view: '" << view << "' is not xy, xz or yz");
+  LocalizationTable table = io::read_table(in, {table_pixel, 0, 0, 0});
+  if (view != "xy" || color == "z")
+    SMLM_CHECK(table.has(col::z), in << ": --view " << view << " and --color z need a z column");
+  if (view != "xy") side_view(table, view == "xz" ? col::x : col::y, s);
+
+  if (color == "z") {
+    SMLM_CHECK(png, out << ": colour by z is written as PNG");
+    double z_lo, z_hi;
+    if (z_range.empty()) {
+      percentile_range(table[col::z], z_lo, z_hi);
+    } else {
+      parse_pair("--z-range", z_range, z_lo, z_hi);
+    }
+    const auto rgb = reconstruction::render_z_colored(table, s, z_lo, z_hi, percentile);
+    write_with_color_bar(out, rgb, z_lo, z_hi);
+    std::fprintf(stderr, "rendered %zu localizations into %dx%d pixels of %g nm, z %g..%g nm\n",
+                 table.size(), rgb.width, rgb.height, s.pixel_size_nm, z_lo, z_hi);
+    return 0;
+  }
   const ImageF image = reconstruction::render(table, s);
   if (png) {
     io::write_png(out, reconstruction::to_display(image, bits, percentile), bits);

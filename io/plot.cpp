@@ -140,6 +140,8 @@ class Canvas {
     return !white && !grid;
   }
   std::vector<uint8_t>& pixels() { return px_; }
+  int width() const { return w_; }
+  int height() const { return h_; }
 
  private:
   int w_, h_;
@@ -159,21 +161,9 @@ std::vector<int> glyphs(const std::string& s) {
   return g;
 }
 
-int text_width(const std::string& s, int scale) {
-  const int n = static_cast<int>(glyphs(s).size());
-  return n == 0 ? 0 : (6 * n - 1) * scale;
-}
-
 // Horizontal text with its top-left corner at (x, y).
 void draw_text(Canvas& c, int x, int y, const std::string& s, int scale, Rgb color) {
-  const std::vector<int> g = glyphs(s);
-  for (size_t i = 0; i < g.size(); ++i)
-    for (int gy = 0; gy < 7; ++gy)
-      for (int gx = 0; gx < 5; ++gx)
-        if (kFont[g[i]][gy] & (0x10 >> gx)) {
-          const int px = x + (int(i) * 6 + gx) * scale, py = y + gy * scale;
-          c.fill(px, py, px + scale - 1, py + scale - 1, color);
-        }
+  io::draw_text(c.pixels(), c.width(), c.height(), x, y, s, scale, color);
 }
 
 // Text rotated a quarter turn anticlockwise (read from bottom to top): it fills the columns
@@ -448,6 +438,28 @@ std::vector<uint8_t> render_line_plot(const LinePlot& plot, PlotArea* area_out) 
 void write_line_plot(const std::string& path, const LinePlot& plot) {
   const std::vector<uint8_t> rgb = render_line_plot(plot);
   write_png_rgb(path, plot.width, plot.height, rgb);
+}
+
+int text_width(const std::string& s, int scale) {
+  const int n = static_cast<int>(glyphs(s).size());
+  return n == 0 ? 0 : (6 * n - 1) * scale;
+}
+
+void draw_text(std::vector<uint8_t>& rgb, int width, int height, int x, int y, const std::string& s,
+               int scale, Rgb color) {
+  const std::vector<int> g = glyphs(s);
+  auto set = [&](int px, int py) {
+    if (px < 0 || py < 0 || px >= width || py >= height) return;
+    uint8_t* p = &rgb[(size_t(py) * width + px) * 3];
+    p[0] = color.r, p[1] = color.g, p[2] = color.b;
+  };
+  for (size_t i = 0; i < g.size(); ++i)
+    for (int gy = 0; gy < 7; ++gy)
+      for (int gx = 0; gx < 5; ++gx)
+        if (kFont[g[i]][gy] & (0x10 >> gx))
+          for (int dy = 0; dy < scale; ++dy)
+            for (int dx = 0; dx < scale; ++dx)
+              set(x + (int(i) * 6 + gx) * scale + dx, y + gy * scale + dy);
 }
 
 }  // namespace smlm::io

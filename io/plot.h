@@ -65,4 +65,11 @@ std::vector<uint8_t> render_line_plot(const LinePlot& plot, PlotArea* area = nul
 // render_line_plot, written as an 8-bit RGB PNG through AtomicFile (write_png_rgb).
 void write_line_plot(const std::string& path, const LinePlot& plot);
 
+// The built-in 5×7 font, for labels on images: the width in pixels of `text` at `scale`, and
+// the text drawn with its top-left corner at (x, y) into an RGB buffer (width × height × 3,
+// row-major), clipped to it. Printable ASCII; other characters show as '?'.
+int text_width(const std::string& text, int scale);
+void draw_text(std::vector<uint8_t>& rgb, int width, int height, int x, int y,
+               const std::string& text, int scale, Rgb color);
+
 }  // namespace smlm::io

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kernels/parallel_for.h"
+#include "reconstruction/display.h"
 #include "reconstruction/gaussian_splat.h"
 
 namespace smlm::reconstruction {
@@ -21,6 +22,7 @@ constexpr int kBandRows = 8;
 struct Splat {
   double t = 0, u = 0, s = 0;  // x, y, σ in pixels
   double inv_norm_x = 1, inv_norm_y = 1;
+  double weight = 1;
   int i0 = 0, i1 = -1, j0 = 0, j1 = -1;  // inclusive; i1 < i0: nothing inside the image
 };
 
@@ -70,6 +72,10 @@ ImageF render(const LocalizationTable& table, const RenderSettings& s) {
   const std::vector<double>* unc =
       gaussian && table.has(col::uncertainty_xy) ? &table[col::uncertainty_xy] : nullptr;
   const int64_t n = static_cast<int64_t>(table.size());
+  SMLM_CHECK(
+      s.weight_column.empty() || table.has(s.weight_column),
+      "render: the localization table has no column '" << s.weight_column << "' to weight by");
+  const std::vector<double>* weights = s.weight_column.empty() ? nullptr : &table[s.weight_column];
 
   double max_x = -std::numeric_limits<double>::infinity(), max_y = max_x;
   for (int64_t k = 0; k < n; ++k) {
@@ -94,6 +100,10 @@ ImageF render(const LocalizationTable& table, const RenderSettings& s) {
       [&](int64_t k) {
         Splat& sp = splats[k];
         if (!std::isfinite(xs[k]) || !std::isfinite(ys[k])) return;
+        if (weights) {
+          sp.weight = (*weights)[k];
+          if (!std::isfinite(sp.weight)) return;
+        }
         sp.t = (xs[k] - s.x0_nm) / p;
         sp.u = (ys[k] - s.y0_nm) / p;
         if (gaussian) {
@@ -144,7 +154,7 @@ ImageF render(const LocalizationTable& table, const RenderSettings& s) {
         wy[j - j0] = GaussianSplat::weight(j, sp.u, sp.s, sp.inv_norm_y);
       for (int j = j0; j <= j1; ++j) {
         double* row = acc.data() + static_cast<size_t>(j - r0) * nx;
-        const double w = wy[j - j0];
+        const double w = wy[j - j0] * sp.weight;
         for (int i = sp.i0; i <= sp.i1; ++i) row[i] += w * wx[i - sp.i0];
       }
     }
@@ -152,6 +162,60 @@ ImageF render(const LocalizationTable& table, const RenderSettings& s) {
     for (size_t q = 0; q < acc.size(); ++q) out[q] = static_cast<float>(acc[q]);
   });
   return image;
+}
+
+}  // namespace smlm::reconstruction
+
+namespace smlm::reconstruction {
+
+void turbo_color(double t, uint8_t* rgb) {
+  t = std::clamp(t, 0.0, 1.0);
+  const double r =
+      0.13572138 +
+      t * (4.61539260 +
+           t * (-42.66032258 + t * (132.13108234 + t * (-152.94239396 + t * 59.28637943))));
+  const double g =
+      0.09140261 +
+      t * (2.19418839 + t * (4.84296658 + t * (-14.18503333 + t * (4.27729857 + t * 2.82956604))));
+  const double b =
+      0.10667330 +
+      t * (12.64194608 +
+           t * (-60.58204836 + t * (110.36276771 + t * (-89.90310912 + t * 27.34824973))));
+  const double c[3] = {r, g, b};
+  for (int i = 0; i < 3; ++i)
+    rgb[i] = static_cast<uint8_t>(std::lround(255.0 * std::clamp(c[i], 0.0, 1.0)));
+}
+
+RgbImage render_z_colored(const LocalizationTable& table, const RenderSettings& s, double z_min_nm,
+                          double z_max_nm, double percentile) {
+  SMLM_CHECK(table.has(col::z), "render: colouring by z needs a 'z' column (a 3D table)");
+  SMLM_CHECK(std::isfinite(z_min_nm) && std::isfinite(z_max_nm) && z_max_nm > z_min_nm,
+             "render: the z range must be finite and increasing, got " << z_min_nm << " .. "
+                                                                       << z_max_nm << " nm");
+  const ImageF density = render(table, s);
+  RenderSettings sz = s;  // the same field of view, weighted by z
+  sz.width_nm = density.width() * s.pixel_size_nm;
+  sz.height_nm = density.height() * s.pixel_size_nm;
+  sz.weight_column = std::string(col::z);
+  const ImageF zsum = render(table, sz);
+  const Image<uint16_t> bright = to_display(density, 16, percentile);
+  RgbImage out;
+  out.width = density.width();
+  out.height = density.height();
+  out.rgb.assign(density.size() * 3, 0);
+  kernels::parallel_for(
+      static_cast<int64_t>(density.size()),
+      [&](int64_t q) {
+        const double d = density.data()[q];
+        if (!(d > 0)) return;
+        uint8_t c[3];
+        turbo_color((zsum.data()[q] / d - z_min_nm) / (z_max_nm - z_min_nm), c);
+        const double b = bright.data()[q] / 65535.0;
+        for (int i = 0; i < 3; ++i)
+          out.rgb[3 * q + i] = static_cast<uint8_t>(std::lround(c[i] * b));
+      },
+      4096);
+  return out;
 }
 
 }  // namespace smlm::reconstruction

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "core/image.h"
 #include "core/localization_table.h"
@@ -27,6 +29,10 @@ struct RenderSettings {
   double x0_nm = 0, y0_nm = 0, width_nm = 0, height_nm = 0;
   // Requests of more pixels (width · height) are an error naming the size.
   int64_t max_pixels = 40000LL * 40000LL;
+  // Each localization's total weight: 1, or the value of this column (rows where it is not
+  // finite are left out). render() with weight_column "z" divided by render() without gives
+  // the mean z per pixel.
+  std::string weight_column;
 };
 
 // Renders the table's x, y columns (nm; rows with a non-finite x or y are skipped).
@@ -40,5 +46,20 @@ struct RenderSettings {
 // Throws smlm::Error for NaN or out-of-range settings, a table without x/y, an empty FOV (no
 // data to size it from), and images of more than max_pixels pixels (or wider than an int).
 ImageF render(const LocalizationTable& table, const RenderSettings& s);
+
+// An 8-bit RGB image, row-major, 3 bytes per pixel.
+struct RgbImage {
+  int width = 0, height = 0;
+  std::vector<uint8_t> rgb;
+};
+
+// The turbo colour map (Mikhailov 2019, its polynomial approximation): t in [0, 1] → RGB.
+void turbo_color(double t, uint8_t* rgb);
+
+// Localizations coloured by depth: the hue of each pixel is the mean z of what it holds (turbo,
+// z_min_nm → blue, z_max_nm → red), its brightness the density mapped as to_display does (the
+// `percentile` of the non-empty pixels is full brightness). Needs a z column.
+RgbImage render_z_colored(const LocalizationTable& table, const RenderSettings& s, double z_min_nm,
+                          double z_max_nm, double percentile = 99.5);
 
 }  // namespace smlm::reconstruction

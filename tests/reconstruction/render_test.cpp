@@ -231,3 +231,66 @@ TEST(Render, SameImageForAnyThreadCount) {
 
 }  // namespace
 }  // namespace smlm::reconstruction
+
+namespace smlm::reconstruction {
+namespace {
+
+LocalizationTable two_depths() {
+  LocalizationTable t;
+  t.add_column(col::x);
+  t.add_column(col::y);
+  t.add_column(col::z);
+  t.add_column(col::uncertainty_xy);
+  t.resize(2);
+  t[col::x] = {200, 800};
+  t[col::y] = {500, 500};
+  t[col::z] = {-400, 300};
+  t[col::uncertainty_xy] = {20, 20};
+  return t;
+}
+
+TEST(RenderZ, WeightedRenderOverDensityIsTheMeanZ) {
+  const LocalizationTable t = two_depths();
+  RenderSettings s;
+  s.width_nm = s.height_nm = 1000;
+  const ImageF d = render(t, s);
+  s.weight_column = std::string(col::z);
+  const ImageF zs = render(t, s);
+  EXPECT_NEAR(zs(20, 50) / d(20, 50), -400, 1e-3);
+  EXPECT_NEAR(zs(80, 50) / d(80, 50), 300, 1e-3);
+  s.weight_column = "nope";
+  EXPECT_THROW(render(t, s), Error);
+}
+
+TEST(RenderZ, HueFollowsDepth) {
+  RenderSettings s;
+  s.width_nm = s.height_nm = 1000;
+  const RgbImage img = render_z_colored(two_depths(), s, -500, 500);
+  ASSERT_EQ(img.width, 100);
+  const uint8_t* deep = &img.rgb[(50 * 100 + 20) * 3];
+  const uint8_t* high = &img.rgb[(50 * 100 + 80) * 3];
+  EXPECT_GT(deep[2], deep[0]);                 // blue side of turbo
+  EXPECT_GT(high[0], high[2]);                 // red side
+  EXPECT_EQ(img.rgb[(10 * 100 + 50) * 3], 0);  // empty pixels stay black
+  LocalizationTable flat = two_depths();
+  flat.remove_column(col::z);
+  EXPECT_THROW(render_z_colored(flat, s, -500, 500), Error);
+  EXPECT_THROW(render_z_colored(two_depths(), s, 500, -500), Error);
+}
+
+TEST(RenderZ, TurboRunsBlueGreenRed) {
+  uint8_t lo[3], mid[3], hi[3], below[3];
+  turbo_color(0.15, lo);
+  turbo_color(0.5, mid);
+  turbo_color(0.85, hi);
+  turbo_color(-3, below);  // clamped to the end
+  EXPECT_GT(lo[2], std::max(lo[0], lo[1]));
+  EXPECT_GT(mid[1], std::max(mid[0], mid[2]));
+  EXPECT_GT(hi[0], std::max(hi[1], hi[2]));
+  uint8_t zero[3];
+  turbo_color(0, zero);
+  EXPECT_EQ(std::vector<uint8_t>(below, below + 3), std::vector<uint8_t>(zero, zero + 3));
+}
+
+}  // namespace
+}  // namespace smlm::reconstruction
