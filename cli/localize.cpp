@@ -17,6 +17,7 @@
 #include "kernels/device.h"
 #include "kernels/parallel_for.h"
 #include "localization/localizer.h"
+#include "localization/nets/deepstorm/deepstorm_localizer.h"
 #include "localization/stream.h"
 #include "psf/calibration.h"
 
@@ -26,6 +27,7 @@ int run_localize(int argc, char** argv) {
   CameraModel camera;
   localization::LocalizeSettings s;
   std::string movie, out, fitter = "lm", device = "cpu", psf_path, psf_model;
+  std::string method = "mle", model_path, refine = "none";
   double psf_sigma_nm = 130;
   int roi = 2 * s.fit.roi_radius + 1, batch = 64, threads = 0;
   ArgParser p("smlm localize MOVIE.tif -o LOCS.csv [options]",
@@ -55,6 +57,13 @@ int run_localize(int argc, char** argv) {
         "up to 63 px)",
         "NAME");
   p.add("--device", &device, "where the lm fits run: cpu, cuda or cuda:N", "DEVICE");
+  p.section("deep learning");
+  p.add("--method", &method,
+        "mle (detection + fitting) or deepstorm (a Deep-STORM net from `smlm train`)", "NAME");
+  p.add("--model", &model_path, "deepstorm: the trained model (HDF5)", "FILE");
+  p.add("--refine", &refine,
+        "deepstorm: none, or mle (the net's positions start LM fits; the MLE table's columns)",
+        "NAME");
   p.section("run");
   p.add("--batch", &batch, "frames read and fitted together");
   p.add("--threads", &threads, "CPU threads (0 = all cores)");
@@ -82,6 +91,41 @@ int run_localize(int argc, char** argv) {
                psf_path << " holds no spline model (try --psf-model astigmatic)");
     s.calibration = cal;
   }
+
+  SMLM_CHECK(method == "mle" || method == "deepstorm",
+             "--method: '" << method << "' is not mle or deepstorm");
+  if (method == "deepstorm") {
+    SMLM_CHECK(!model_path.empty(), "--method deepstorm needs --model FILE");
+    SMLM_CHECK(psf_path.empty(), "--method deepstorm fits in 2D: --psf is not for it");
+    namespace ds = localization::nets::deepstorm;
+    ds::DeepStormSettings d;
+    d.refine = ds::parse_refine(refine);
+    d.fit = s.fit;
+    if (p.given("--psf-sigma")) d.psf_sigma_nm = psf_sigma_nm;
+    d.device = s.fit.device;
+    io::TiffMovieReader reader(movie);
+    ds::DeepStormLocalizer net(camera, model_path, d);
+    LocalizationTable table;
+    std::vector<ImageF> frames;
+    Progress progress("localize", "frames", reader.num_frames());
+    for (int64_t first = 0; reader.read_batch(batch, frames) > 0; first = reader.position()) {
+      table.append(net.localize(frames, first));
+      progress.update(reader.position());
+    }
+    const double seconds = progress.finish();
+    io::write_table(out, table,
+                    {camera.pixel_size_nm, reader.width(), reader.height(), reader.num_frames()});
+    const auto& st = net.stats();
+    std::fprintf(stderr,
+                 "localized %lld frames with Deep-STORM: %zu localizations (%lld peaks, %lld "
+                 "refined, %lld rejected) in %.2f s, %.0f frames/s\n",
+                 static_cast<long long>(st.frames), table.size(), static_cast<long long>(st.peaks),
+                 static_cast<long long>(st.refined), static_cast<long long>(st.rejected), seconds,
+                 seconds > 0 ? st.frames / seconds : 0.0);
+    return 0;
+  }
+  SMLM_CHECK(refine == "none" && model_path.empty(),
+             "--model and --refine are for --method deepstorm");
 
   // Reading, localizing and writing overlap (localization::run_stream): a reader thread keeps two
   // batches ahead, the sink writes each batch's rows as they come. A CSV is streamed to disk, so

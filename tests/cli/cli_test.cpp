@@ -105,10 +105,46 @@ TEST(Cli, ConvertRoundTripsThroughEveryFormat) {
   expect_one_line_error(out, "x.xyz");
 }
 
+TEST(Cli, TrainDeepStormAndLocalizeWithIt) {
+  TempDir dir;
+  std::string out;
+  ASSERT_EQ(smlm("simulate -o " + dir / "m.tif" + " --truth " + dir / "t.csv" +
+                     " --frames 20 --size 32 --density 1 --k-on 50 --k-off 0 --seed 9",
+                 &out),
+            0);
+  // A tiny net for a few steps: this checks the plumbing, the library tests check the learning.
+  ASSERT_EQ(smlm("train deepstorm -o " + dir / "model.h5" + " --like " + dir / "m.tif" +
+                     " --steps 30 --upsampling 4 --widths 8,16,32,64 --patch 16 --batch 4",
+                 &out),
+            0)
+      << out;
+  ASSERT_EQ(smlm("localize " + dir / "m.tif" + " -o " + dir / "ds.csv" +
+                     " --method deepstorm --model " + dir / "model.h5",
+                 &out),
+            0)
+      << out;
+  EXPECT_TRUE(fs::exists(dir / "ds.csv"));
+  ASSERT_EQ(smlm("localize " + dir / "m.tif" + " -o " + dir / "dsr.csv" +
+                     " --method deepstorm --refine mle --model " + dir / "model.h5",
+                 &out),
+            0)
+      << out;
+  EXPECT_TRUE(io::read_thunderstorm_csv(dir / "dsr.csv").has(col::uncertainty_xy));
+  EXPECT_NE(
+      smlm("localize " + dir / "m.tif" + " -o " + dir / "x.csv" + " --method deepstorm", &out), 0);
+  expect_one_line_error(out, "--model");
+  EXPECT_NE(smlm("localize " + dir / "m.tif" + " -o " + dir / "x.csv" +
+                     " --method deepstorm --model " + dir / "t.csv",
+                 &out),
+            0);
+  EXPECT_FALSE(fs::exists(dir / "x.csv"));
+}
+
 TEST(Cli, HelpAndUnknownCommands) {
   std::string out;
   EXPECT_EQ(smlm("--help", &out), 0);
-  for (const char* cmd : {"simulate", "localize", "render", "evaluate", "convert"}) {
+  for (const char* cmd : {"simulate", "localize", "render", "evaluate", "convert", "calibrate",
+                          "postprocess", "frc"}) {
     EXPECT_NE(out.find(cmd), std::string::npos);
     std::string help;
     EXPECT_EQ(smlm(std::string(cmd) + " --help", &help), 0);

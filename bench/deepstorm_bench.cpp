@@ -1,0 +1,58 @@
+// Deep-STORM speed on the CPU (or a GPU when there is one): net inference frames/s on 64×64 and
+// 256×256 frames and training steps/s, the published architecture and a small one, so that
+// bench/deepstorm_torch.py's PyTorch figures can be compared on the same machine.
+#include <benchmark/benchmark.h>
+
+#include "localization/nets/deepstorm/net.h"
+#include "localization/nets/deepstorm/trainer.h"
+#include "localization/nets/deepstorm/training_data.h"
+#include "nn/tensor.h"
+
+namespace ds = smlm::localization::nets::deepstorm;
+
+namespace {
+
+ds::NetConfig config(bool small) {
+  ds::NetConfig c;
+  if (small) c.upsampling = 4, c.widths = {8, 16, 32, 128};
+  return c;
+}
+
+// Args: frame side [camera px], small (0 = published U = 8, widths 32…512; 1 = U = 4, widths /4).
+void BM_DeepStormInference(benchmark::State& state) {
+  const int side = static_cast<int>(state.range(0));
+  auto net = ds::build_net(config(state.range(1) != 0), 1);
+  const smlm::nn::Tensor x = smlm::nn::Tensor::full({1, 1, side, side}, 0.1f);
+  for (auto _ : state) benchmark::DoNotOptimize(net->forward(x, false).data());
+  state.SetItemsProcessed(state.iterations());
+  state.counters["frames/s"] = benchmark::Counter(state.iterations(), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_DeepStormInference)
+    ->Args({64, 0})
+    ->Args({256, 0})
+    ->Args({64, 1})
+    ->Args({256, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// One training step (forward, loss, backward, Adam) on a batch of 26×26 patches (16 for the
+// small net), data simulation included. Args: small, batch.
+void BM_DeepStormTrainStep(benchmark::State& state) {
+  ds::TrainSettings s;
+  s.net = config(state.range(0) != 0);
+  s.data.patch = state.range(0) ? 16 : 26;
+  s.batch = static_cast<int>(state.range(1));
+  s.validation_size = 1;
+  ds::Trainer trainer(s);
+  for (auto _ : state) benchmark::DoNotOptimize(trainer.step());
+  state.counters["steps/s"] = benchmark::Counter(state.iterations(), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_DeepStormTrainStep)
+    ->Args({0, 16})
+    ->Args({1, 16})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();

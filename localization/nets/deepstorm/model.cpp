@@ -1,0 +1,121 @@
+// Deep-STORM model: normalization and its settings ↔ checkpoint attributes.
+#include "localization/nets/deepstorm/model.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.h"
+
+namespace smlm::localization::nets::deepstorm {
+
+void normalize_frame(const float* in, int64_t n, const Normalization& norm, float* out) {
+  if (n <= 0) return;
+  const auto [lo, hi] = std::minmax_element(in, in + n);
+  const double mn = *lo, range = *hi - *lo;
+  const double scale = range > 0 ? 1.0 / range : 0.0;
+  for (int64_t i = 0; i < n; ++i)
+    out[i] = static_cast<float>(((in[i] - mn) * scale - norm.mean) / norm.std);
+}
+
+void DataSettings::validate() const {
+  camera.validate();
+  SMLM_CHECK(std::isfinite(psf_sigma_nm) && psf_sigma_nm > 0,
+             "PSF sigma must be positive [nm], got " << psf_sigma_nm);
+  SMLM_CHECK(std::isfinite(photons) && photons > 0, "photons must be positive, got " << photons);
+  SMLM_CHECK(photon_spread >= 0 && photon_spread < 1,
+             "photon spread must be in [0, 1), got " << photon_spread);
+  SMLM_CHECK(std::isfinite(background) && background >= 0,
+             "background must be >= 0 photons/px, got " << background);
+  SMLM_CHECK(std::isfinite(density) && density >= 0 && density <= 100,
+             "density must be in [0, 100] per um^2, got " << density);
+  SMLM_CHECK(patch >= 4 && patch <= 512, "patch must be in [4, 512] px, got " << patch);
+  SMLM_CHECK(std::isfinite(spike_scale) && spike_scale > 0,
+             "spike scale must be positive, got " << spike_scale);
+}
+
+Model::Model(const NetConfig& c, uint64_t seed) : config(c), net(build_net(c, seed)) {}
+
+double attribute_number(const nn::Attributes& a, const std::string& key) {
+  const auto it = a.find(key);
+  SMLM_CHECK(it != a.end(), "model setting '" << key << "' is missing");
+  if (const auto* d = std::get_if<double>(&it->second)) return *d;
+  if (const auto* i = std::get_if<int64_t>(&it->second)) return static_cast<double>(*i);
+  throw Error("model setting '" + key + "' is not a number");
+}
+
+std::string attribute_text(const nn::Attributes& a, const std::string& key) {
+  const auto it = a.find(key);
+  SMLM_CHECK(it != a.end(), "model setting '" << key << "' is missing");
+  const auto* s = std::get_if<std::string>(&it->second);
+  SMLM_CHECK(s, "model setting '" << key << "' is not text");
+  return *s;
+}
+
+nn::Attributes model_attributes(const Model& m) {
+  nn::Attributes a;
+  a["model"] = std::string("deepstorm");
+  a["upsampling"] = int64_t{m.config.upsampling};
+  for (int i = 0; i < 4; ++i) a["width" + std::to_string(i)] = int64_t{m.config.widths[i]};
+  a["norm_mean"] = m.norm.mean;
+  a["norm_std"] = m.norm.std;
+  const DataSettings& d = m.data;
+  a["psf_sigma_nm"] = d.psf_sigma_nm;
+  a["photons"] = d.photons;
+  a["photon_spread"] = d.photon_spread;
+  a["background"] = d.background;
+  a["density"] = d.density;
+  a["patch"] = int64_t{d.patch};
+  a["spike_scale"] = d.spike_scale;
+  a["pixel_size_nm"] = d.camera.pixel_size_nm;
+  a["photons_per_adu"] = d.camera.photons_per_adu;
+  a["baseline_adu"] = d.camera.baseline_adu;
+  a["em_gain"] = d.camera.em_gain;
+  a["qe"] = d.camera.qe;
+  a["read_noise_e"] = d.camera.read_noise_e;
+  return a;
+}
+
+Model model_from_attributes(const nn::Attributes& a) {
+  const std::string kind = attribute_text(a, "model");
+  SMLM_CHECK(kind == "deepstorm", "the model is a '" << kind << "' model, not deepstorm");
+  NetConfig c;
+  c.upsampling = static_cast<int>(attribute_number(a, "upsampling"));
+  for (int i = 0; i < 4; ++i)
+    c.widths[i] = static_cast<int>(attribute_number(a, "width" + std::to_string(i)));
+  Model m(c, 0);
+  m.norm.mean = attribute_number(a, "norm_mean");
+  m.norm.std = attribute_number(a, "norm_std");
+  DataSettings& d = m.data;
+  d.psf_sigma_nm = attribute_number(a, "psf_sigma_nm");
+  d.photons = attribute_number(a, "photons");
+  d.photon_spread = attribute_number(a, "photon_spread");
+  d.background = attribute_number(a, "background");
+  d.density = attribute_number(a, "density");
+  d.patch = static_cast<int>(attribute_number(a, "patch"));
+  d.spike_scale = attribute_number(a, "spike_scale");
+  d.camera.pixel_size_nm = attribute_number(a, "pixel_size_nm");
+  d.camera.photons_per_adu = attribute_number(a, "photons_per_adu");
+  d.camera.baseline_adu = attribute_number(a, "baseline_adu");
+  d.camera.em_gain = attribute_number(a, "em_gain");
+  d.camera.qe = attribute_number(a, "qe");
+  d.camera.read_noise_e = attribute_number(a, "read_noise_e");
+  SMLM_CHECK(std::isfinite(m.norm.std) && m.norm.std > 0,
+             "model normalization std must be positive, got " << m.norm.std);
+  return m;
+}
+
+void save_model(const std::string& path, Model& model, nn::Optimizer* optimizer,
+                const nn::Attributes& extra) {
+  nn::Attributes a = model_attributes(model);
+  for (const auto& [k, v] : extra) a[k] = v;
+  nn::save_checkpoint(path, *model.net, optimizer, a);
+}
+
+Model load_model(const std::string& path, kernels::Device device) {
+  Model m = model_from_attributes(nn::read_checkpoint_settings(path));
+  m.to(device);
+  nn::load_checkpoint(path, *m.net, nullptr);
+  return m;
+}
+
+}  // namespace smlm::localization::nets::deepstorm
