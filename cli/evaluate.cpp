@@ -5,8 +5,8 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
-#include "io/atomic_file.h"
 #include "io/table_file.h"
 #include "reconstruction/evaluate.h"
 
@@ -39,7 +39,7 @@ int run_evaluate(int argc, char** argv) {
   const std::string json = reconstruction::evaluate(locs, truth, s).to_json();
   std::printf("%s\n", json.c_str());
   if (!out.empty()) {
-    io::AtomicFile file(out);
+    AtomicFile file(out);
     {
       std::ofstream f(file.temp_path());
       f << json << "\n";

@@ -8,8 +8,8 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
-#include "io/atomic_file.h"
 #include "io/plot.h"
 #include "io/table_file.h"
 #include "reconstruction/frc.h"
@@ -56,7 +56,7 @@ int run_frc(int argc, char** argv) {
   const LocalizationTable t = io::read_table(in);
   const reconstruction::FrcResult r = reconstruction::compute_frc(t, s);
   if (!curve.empty()) {
-    io::AtomicFile file(curve);
+    AtomicFile file(curve);
     {
       std::ofstream f(file.temp_path());
       f << "q [1/nm],frc,frc_smoothed\n";

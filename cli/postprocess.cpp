@@ -10,8 +10,8 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
-#include "io/atomic_file.h"
 #include "io/plot.h"
 #include "io/table_file.h"
 #include "reconstruction/drift.h"
@@ -56,7 +56,7 @@ std::string shortest(double v) {
 
 // frame (1-based, as in the localization CSV), dx, dy.
 void write_drift_csv(const std::string& path, const reconstruction::DriftCurve& c) {
-  io::AtomicFile file(path);
+  AtomicFile file(path);
   {
     std::ofstream f(file.temp_path());
     f << "frame,dx [nm],dy [nm]\n";

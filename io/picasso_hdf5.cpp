@@ -24,9 +24,9 @@
 #include <utility>
 #include <vector>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/hdf5.h"
-#include "io/atomic_file.h"
 
 namespace smlm::io {
 

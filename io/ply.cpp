@@ -17,8 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
-#include "io/atomic_file.h"
 
 namespace smlm::io {
 

@@ -11,8 +11,8 @@
 #include <cstring>
 #include <vector>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
-#include "io/atomic_file.h"
 
 namespace smlm::io {
 namespace {

@@ -17,8 +17,8 @@
 #include <optional>
 #include <type_traits>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
-#include "io/atomic_file.h"
 
 namespace smlm::io {
 namespace {

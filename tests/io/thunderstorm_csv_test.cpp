@@ -20,21 +20,14 @@
 namespace smlm::io {
 namespace {
 
+using test::error_of;
+using test::read_text;
+using test::write_text;
+
 namespace fs = std::filesystem;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
@@ -46,16 +39,6 @@ std::vector<std::string> lines_of(const std::string& text) {
 }
 
 // The message of the smlm::Error that `f` throws; fails the test if it throws nothing.
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected smlm::Error";
-  return {};
-}
 
 // Same double, bit for bit; any NaN equals any NaN.
 bool identical(double a, double b) {

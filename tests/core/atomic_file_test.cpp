@@ -1,6 +1,6 @@
 // Tests for AtomicFile: the destination appears only on commit(), complete; without commit
 // nothing is left behind; a missing folder is a clear error.
-#include "io/atomic_file.h"
+#include "core/atomic_file.h"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 #include "core/error.h"
 #include "tests/test_util.h"
 
-namespace smlm::io {
+namespace smlm {
 namespace {
 
 using test::read_text;
@@ -92,4 +92,4 @@ TEST(AtomicFile, MissingFolderIsAClearError) {
 }
 
 }  // namespace
-}  // namespace smlm::io
+}  // namespace smlm
