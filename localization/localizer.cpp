@@ -39,18 +39,6 @@ struct Slot {
   FitResult fit{};
 };
 
-// An LM result in MleFitter's terms, so that one rule (MleFitter::usable) judges both fitters.
-FitResult to_fit_result(const LmResult& r) {
-  FitResult f;
-  std::copy(r.theta, r.theta + G::kNumParams, f.theta);
-  std::copy(r.crlb, r.crlb + G::kNumParams, f.crlb);
-  f.log_likelihood = r.log_likelihood;
-  f.bkgstd = r.bkgstd;
-  f.iterations = r.iterations;
-  f.converged = r.status == LmStatus::converged;
-  return f;
-}
-
 // The 3D acceptance rule (see Localizer::localize).
 bool usable_3d(const LmResult& r, const LmSettings& s) {
   if (r.status != LmStatus::converged) return false;

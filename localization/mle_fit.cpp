@@ -239,4 +239,15 @@ void deviance_residuals(const double* theta, const float* roi, int w, int h, dou
   }
 }
 
+FitResult to_fit_result(const LmResult& r) {
+  FitResult f;
+  std::copy(r.theta, r.theta + psf::IntegratedGaussian::kNumParams, f.theta);
+  std::copy(r.crlb, r.crlb + psf::IntegratedGaussian::kNumParams, f.crlb);
+  f.log_likelihood = r.log_likelihood;
+  f.bkgstd = r.bkgstd;
+  f.iterations = r.iterations;
+  f.converged = r.status == LmStatus::converged;
+  return f;
+}
+
 }  // namespace smlm::localization

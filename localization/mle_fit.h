@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "kernels/device.h"
+#include "localization/lm_fit.h"
 #include "psf/integrated_gaussian.h"
 
 namespace smlm::localization {
@@ -41,6 +42,10 @@ struct FitResult {
   int iterations;         // Ceres iterations (successful + unsuccessful steps)
   bool converged;         // Ceres reported convergence and the CRLB exists
 };
+
+// A 2D LM result (localization/lm_fit.h) in MleFitter's terms, so that one rule
+// (MleFitter::usable) judges both fitters.
+FitResult to_fit_result(const LmResult& r);
 
 class MleFitter {
  public:

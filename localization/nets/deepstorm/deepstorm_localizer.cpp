@@ -16,17 +16,6 @@ namespace {
 
 using G = psf::IntegratedGaussian;
 
-FitResult to_fit_result(const LmResult& r) {
-  FitResult f;
-  std::copy(r.theta, r.theta + G::kNumParams, f.theta);
-  std::copy(r.crlb, r.crlb + G::kNumParams, f.crlb);
-  f.log_likelihood = r.log_likelihood;
-  f.bkgstd = r.bkgstd;
-  f.iterations = r.iterations;
-  f.converged = r.status == LmStatus::converged;
-  return f;
-}
-
 }  // namespace
 
 Refine parse_refine(const std::string& text) {
