@@ -59,7 +59,10 @@ class TrainDisplay {
 
 int train_deepstorm(int argc, char** argv) {
   ds::TrainSettings s;
-  std::string out, resume, like, device = "cpu", widths = "32,64,128,512";
+  // Defaults sized for a 2-core CPU (2000 steps in minutes, see bench/RESULTS.md); the
+  // published net is --upsampling 8 --widths 32,64,128,512.
+  std::string out, resume, like, device = "cpu", widths = "16,32,64,256";
+  s.net.upsampling = 4;
   int64_t steps = 2000;
   int checkpoint_every = 500, like_frames = 200;
   ArgParser p("smlm train deepstorm -o MODEL.h5 [options]",
@@ -85,7 +88,8 @@ int train_deepstorm(int argc, char** argv) {
   p.add("--density", &s.data.density, "emitters per um^2");
   p.add("--patch", &s.data.patch, "training patch side [camera pixels]");
   p.section("network and training");
-  p.add("--upsampling", &s.net.upsampling, "fine pixels per camera pixel");
+  p.add("--upsampling", &s.net.upsampling,
+        "fine pixels per camera pixel (the published net: 8, with --widths 32,64,128,512)");
   p.add("--widths", &widths, "channels of the four encoder stages", "A,B,C,D");
   p.add("--steps", &steps, "total training steps (with --resume: including those done)");
   p.add("--batch", &s.batch, "patches per step");
