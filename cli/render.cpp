@@ -108,7 +108,8 @@ int run_render(int argc, char** argv) {
   p.positional("LOCS.csv", &in, "localizations (.csv, .hdf5, .ply or .smlm)");
   p.add("-o", &out, "output image (.tif/.tiff or .png)", "FILE");
   p.add("--pixel-size", &s.pixel_size_nm, "output pixel size [nm]");
-  p.add("--method", &method, "histogram or gaussian", "NAME");
+  p.add("--method", &method, "histogram, gaussian or ash (average shifted histogram)", "NAME");
+  p.add("--ash-shifts", &s.ash_shifts, "ash: shifted histograms per axis");
   p.add("--min-sigma", &s.min_sigma_nm, "gaussian: smallest sigma drawn [nm]");
   p.add("--sigma", &s.fixed_sigma_nm, "gaussian: sigma when the table has no uncertainty [nm]");
   p.add("--camera-pixel-size", &table_pixel,
@@ -137,8 +138,10 @@ int run_render(int argc, char** argv) {
     s.method = reconstruction::RenderMethod::histogram;
   } else if (method == "gaussian") {
     s.method = reconstruction::RenderMethod::gaussian;
+  } else if (method == "ash") {
+    s.method = reconstruction::RenderMethod::ash;
   } else {
-    throw Error("--method: '" + method + "' is not histogram or gaussian");
+    throw Error("--method: '" + method + "' is not histogram, gaussian or ash");
   }
   SMLM_CHECK(bits == 8 || bits == 16, "--bits: " << bits << " must be 8 or 16");
   SMLM_CHECK(percentile > 0 && percentile <= 100,

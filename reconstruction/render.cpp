@@ -45,6 +45,32 @@ double axis_pixels(const char* axis, const char* extent_name, double origin, dou
   return std::floor((data_max - origin) / p) + 1.0;
 }
 
+// Separable triangle filter with weights (n − |k|)/n², |k| < n, along x then y (the average of
+// n² shifted histograms); the image's edges are zero beyond it.
+void triangle_smooth(ImageF& image, int n) {
+  const int w = image.width(), h = image.height();
+  std::vector<double> wt(2 * n - 1);
+  for (int k = -(n - 1); k < n; ++k) wt[k + n - 1] = double(n - std::abs(k)) / (double(n) * n);
+  ImageF tmp(w, h);
+  kernels::parallel_for(h, [&](int64_t y) {
+    for (int x = 0; x < w; ++x) {
+      double acc = 0;
+      for (int k = std::max(-(n - 1), -x); k < n && x + k < w; ++k)
+        acc += wt[k + n - 1] * image(x + k, static_cast<int>(y));
+      tmp(x, static_cast<int>(y)) = static_cast<float>(acc);
+    }
+  });
+  kernels::parallel_for(h, [&](int64_t y) {
+    const int yy = static_cast<int>(y);
+    for (int x = 0; x < w; ++x) {
+      double acc = 0;
+      for (int k = std::max(-(n - 1), -yy); k < n && yy + k < h; ++k)
+        acc += wt[k + n - 1] * tmp(x, yy + k);
+      image(x, yy) = static_cast<float>(acc);
+    }
+  });
+}
+
 }  // namespace
 
 ImageF render(const LocalizationTable& table, const RenderSettings& s) {
@@ -63,6 +89,8 @@ ImageF render(const LocalizationTable& table, const RenderSettings& s) {
   SMLM_CHECK(std::isfinite(s.fixed_sigma_nm) && s.fixed_sigma_nm >= 0,
              "render: fixed_sigma_nm must be >= 0, got " << s.fixed_sigma_nm);
   SMLM_CHECK(s.max_pixels > 0, "render: max_pixels must be positive, got " << s.max_pixels);
+  SMLM_CHECK(s.ash_shifts >= 1 && s.ash_shifts <= 64,
+             "render: ash_shifts must be in 1..64, got " << s.ash_shifts);
   SMLM_CHECK(table.has(col::x) && table.has(col::y),
              "render: the localization table needs the columns 'x' and 'y' (nm)");
 
@@ -161,6 +189,7 @@ ImageF render(const LocalizationTable& table, const RenderSettings& s) {
     float* out = image.data() + static_cast<size_t>(r0) * nx;
     for (size_t q = 0; q < acc.size(); ++q) out[q] = static_cast<float>(acc[q]);
   });
+  if (s.method == RenderMethod::ash && s.ash_shifts > 1) triangle_smooth(image, s.ash_shifts);
   return image;
 }
 

@@ -11,7 +11,11 @@
 
 namespace smlm::reconstruction {
 
-enum class RenderMethod { histogram, gaussian };
+// histogram: counts per pixel. gaussian: each localization a normalized Gaussian of its own
+// uncertainty. ash: the average shifted histogram (Scott 1985): the mean of ash_shifts² histograms
+// of bins ash_shifts pixels wide, each shifted by a pixel, i.e. the per-pixel counts smoothed by
+// a separable triangle of half-width ash_shifts pixels (total weight kept).
+enum class RenderMethod { histogram, gaussian, ash };
 
 // Lengths in nm. The output pixel (i, j) covers [x0 + i·p, x0 + (i + 1)·p) × [y0 + j·p, …) with
 // p = pixel_size_nm; image row j is y, column i is x.
@@ -23,6 +27,7 @@ struct RenderSettings {
   // max(fixed_sigma_nm, min_sigma_nm). A σ of 0 puts all the weight in one pixel.
   double min_sigma_nm = 0;
   double fixed_sigma_nm = 20;
+  int ash_shifts = 4;  // ash: shifts per axis (>= 1; 1 = the plain histogram)
   // Field of view: [x0, x0 + width) × [y0, y0 + height). width_nm / height_nm of 0 = from the
   // data: from x0 to the largest x, rounded up so that it falls inside (⌊(max − x0)/p⌋ + 1
   // pixels). A given width is rounded up to whole pixels (⌈width / p⌉, with 1e-9 tolerance).

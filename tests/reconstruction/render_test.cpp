@@ -294,3 +294,47 @@ TEST(RenderZ, TurboRunsBlueGreenRed) {
 
 }  // namespace
 }  // namespace smlm::reconstruction
+
+namespace smlm::reconstruction {
+namespace {
+
+TEST(RenderAsh, IsTheMeanOfShiftedHistograms) {
+  LocalizationTable t;
+  t.add_column(col::x);
+  t.add_column(col::y);
+  t.resize(3);
+  t[col::x] = {305, 512, 515};
+  t[col::y] = {405, 600, 612};
+  RenderSettings s;
+  s.pixel_size_nm = 10;
+  s.width_nm = s.height_nm = 1000;
+  s.method = RenderMethod::ash;
+  s.ash_shifts = 3;
+  const ImageF ash = render(t, s);
+  // Brute force: histograms with 30 nm bins shifted by 0, 10, 20 nm in x and y, each spread
+  // back over its 3×3 fine pixels, averaged.
+  ImageF ref(100, 100);
+  for (int sx = 0; sx < 3; ++sx)
+    for (int sy = 0; sy < 3; ++sy)
+      for (size_t k = 0; k < t.size(); ++k) {
+        const int bx = static_cast<int>(std::floor((t[col::x][k] / 10 + sx) / 3));
+        const int by = static_cast<int>(std::floor((t[col::y][k] / 10 + sy) / 3));
+        for (int i = 0; i < 3; ++i)
+          for (int j = 0; j < 3; ++j) {
+            const int x = bx * 3 - sx + i, y = by * 3 - sy + j;
+            if (x >= 0 && y >= 0 && x < 100 && y < 100) ref(x, y) += 1.0f / 9 / 9;
+          }
+      }
+  double total = 0;
+  for (int y = 0; y < 100; ++y)
+    for (int x = 0; x < 100; ++x) {
+      EXPECT_NEAR(ash(x, y), ref(x, y), 1e-6) << x << "," << y;
+      total += ash(x, y);
+    }
+  EXPECT_NEAR(total, 3.0, 1e-5);
+  s.ash_shifts = 0;
+  EXPECT_THROW(render(t, s), Error);
+}
+
+}  // namespace
+}  // namespace smlm::reconstruction
