@@ -62,6 +62,54 @@ struct DefocusCurve {
   }
 };
 
+// The elliptical integrated Gaussian with free widths, θ = (x, y, N, bg, σx, σy) [px, px,
+// photons, photons/px, px, px]: what calibration fits to each frame of a bead stack, and the
+// separable evaluation the astigmatic model shares.
+struct EllipticalGaussian {
+  static constexpr int kNumParams = 6;
+  enum Param { kX = 0, kY = 1, kN = 2, kBg = 3, kSigmaX = 4, kSigmaY = 5 };
+  static constexpr int kMaxRoi = IntegratedGaussian::kMaxRoi;
+
+  // μ of a w × h ROI (pixel (0, 0) at coordinate (0, 0); 1 ≤ w, h ≤ kMaxRoi) for θ's x, y, N, bg
+  // and the widths sx, sy, and, when jac is not null, per pixel k = y·w + x the derivatives
+  // jac[k·stride + 0..3] by x, y, N, bg, then: with dsigma_dz null, jac[.. + 4], [.. + 5] by σx
+  // and σy; otherwise jac[.. + 4] = ∂μ/∂σx · dsigma_dz[0] + ∂μ/∂σy · dsigma_dz[1] (a z
+  // parameter through the widths' defocus curves).
+  SMLM_HD static void evaluate_widths(const double* theta, double sx, double sy, int w, int h,
+                                      double* mu, double* jac, int stride,
+                                      const double* dsigma_dz) {
+    double ex[kMaxRoi], dex[kMaxRoi], dsx[kMaxRoi];
+    double ey[kMaxRoi], dey[kMaxRoi], dsy[kMaxRoi];
+    IntegratedGaussian::integrals_1d(w, theta[kX], sx, ex, dex, dsx);
+    IntegratedGaussian::integrals_1d(h, theta[kY], sy, ey, dey, dsy);
+    const double n = theta[kN], bg = theta[kBg];
+    for (int j = 0; j < h; ++j) {
+      for (int i = 0; i < w; ++i) {
+        const int k = j * w + i;
+        mu[k] = n * ex[i] * ey[j] + bg;
+        if (jac) {
+          double* g = jac + k * stride;
+          g[kX] = n * dex[i] * ey[j];
+          g[kY] = n * ex[i] * dey[j];
+          g[kN] = ex[i] * ey[j];
+          g[kBg] = 1.0;
+          const double gsx = n * dsx[i] * ey[j], gsy = n * ex[i] * dsy[j];
+          if (dsigma_dz) {
+            g[4] = gsx * dsigma_dz[0] + gsy * dsigma_dz[1];
+          } else {
+            g[4] = gsx;
+            g[5] = gsy;
+          }
+        }
+      }
+    }
+  }
+
+  SMLM_HD void evaluate_roi(const double* theta, int w, int h, double* mu, double* jac) const {
+    evaluate_widths(theta, theta[kSigmaX], theta[kSigmaY], w, h, mu, jac, kNumParams, nullptr);
+  }
+};
+
 // A calibrated astigmatic PSF: the two curves and the z range the calibration data covered.
 // Plain values, trivially copyable to the GPU.
 struct AstigmaticCalibration {
@@ -100,61 +148,9 @@ struct AstigmaticGaussian {
   // Expected photons in a w × h ROI (pixel (0, 0) at coordinate (0, 0); 1 ≤ w, h ≤ kMaxRoi) and,
   // if jac is not null, their derivatives jac[k·kNumParams + p], k = y·w + x.
   SMLM_HD void evaluate_roi(const double* theta, int w, int h, double* mu, double* jac) const {
-    double ex[kMaxRoi], dex[kMaxRoi], dsx[kMaxRoi];
-    double ey[kMaxRoi], dey[kMaxRoi], dsy[kMaxRoi];
-    double sx, sy, dsx_dz, dsy_dz;
-    sigmas(theta[kZ], sx, sy, dsx_dz, dsy_dz);
-    const double n = theta[kN], bg = theta[kBg];
-    IntegratedGaussian::integrals_1d(w, theta[kX], sx, ex, dex, dsx);
-    IntegratedGaussian::integrals_1d(h, theta[kY], sy, ey, dey, dsy);
-    for (int j = 0; j < h; ++j) {
-      for (int i = 0; i < w; ++i) {
-        const int k = j * w + i;
-        mu[k] = n * ex[i] * ey[j] + bg;
-        if (jac) {
-          double* g = jac + k * kNumParams;
-          g[kX] = n * dex[i] * ey[j];
-          g[kY] = n * ex[i] * dey[j];
-          g[kN] = ex[i] * ey[j];
-          g[kBg] = 1.0;
-          g[kZ] = n * (dsx[i] * dsx_dz * ey[j] + ex[i] * dsy[j] * dsy_dz);
-        }
-      }
-    }
-  }
-};
-
-// The elliptical integrated Gaussian with free widths, θ = (x, y, N, bg, σx, σy) [px, px,
-// photons, photons/px, px, px]: what calibration fits to each frame of a bead stack.
-struct EllipticalGaussian {
-  static constexpr int kNumParams = 6;
-  enum Param { kX = 0, kY = 1, kN = 2, kBg = 3, kSigmaX = 4, kSigmaY = 5 };
-  static constexpr int kMaxRoi = IntegratedGaussian::kMaxRoi;
-
-  // Same layout and ROI conventions as AstigmaticGaussian::evaluate_roi.
-  SMLM_HD void evaluate_roi(const double* theta, int w, int h, double* mu, double* jac) const {
-    double ex[kMaxRoi], dex[kMaxRoi], dsx[kMaxRoi];
-    double ey[kMaxRoi], dey[kMaxRoi], dsy[kMaxRoi];
-    const double n = theta[kN], bg = theta[kBg];
-    for (int i = 0; i < w; ++i)
-      IntegratedGaussian::integral_1d(i, theta[kX], theta[kSigmaX], ex[i], dex[i], dsx[i]);
-    for (int j = 0; j < h; ++j)
-      IntegratedGaussian::integral_1d(j, theta[kY], theta[kSigmaY], ey[j], dey[j], dsy[j]);
-    for (int j = 0; j < h; ++j) {
-      for (int i = 0; i < w; ++i) {
-        const int k = j * w + i;
-        mu[k] = n * ex[i] * ey[j] + bg;
-        if (jac) {
-          double* g = jac + k * kNumParams;
-          g[kX] = n * dex[i] * ey[j];
-          g[kY] = n * ex[i] * dey[j];
-          g[kN] = ex[i] * ey[j];
-          g[kBg] = 1.0;
-          g[kSigmaX] = n * dsx[i] * ey[j];
-          g[kSigmaY] = n * ex[i] * dsy[j];
-        }
-      }
-    }
+    double sx, sy, dsigma_dz[2];
+    sigmas(theta[kZ], sx, sy, dsigma_dz[0], dsigma_dz[1]);
+    EllipticalGaussian::evaluate_widths(theta, sx, sy, w, h, mu, jac, kNumParams, dsigma_dz);
   }
 };
 
