@@ -12,8 +12,9 @@
 
 namespace smlm::localization {
 
-// Largest ROI lm_fit holds, in pixels (w·h ≤ 256: up to 16 × 16). The model's expected counts and
-// Jacobian live in stack arrays of this size (256·(kParams + 1) doubles, ~12 KB for 5 parameters).
+// Largest ROI lm_fit holds, in pixels (w·h ≤ 256: up to 16 × 16). Models with only evaluate_roi
+// need stack arrays of this size (256·(kParams + 1) doubles, ~12 KB for 5 parameters); models
+// with for_each_pixel need none.
 inline constexpr int kLmMaxPixels = 256;
 // Largest parameter count of a model (x, y, z, N, bg, σ and one more).
 inline constexpr int kLmMaxParams = 6;
@@ -98,33 +99,59 @@ struct State {
   double sum_res, sum_res2;  // Σ (k − μ), Σ (k − μ)²
 };
 
+// Adds pixel k's terms — data d (negative read as 0), expected count μ, sCMOS variance v and
+// ∂μ/∂θ = g — to the sums of State (nll, gradient, lower triangle of the Fisher information,
+// residuals).
+template <int n>
+SMLM_HD_INLINE void add_pixel(float d, double mu, double v, const double* g, double& nll,
+                              double& sr, double& sr2, double* grad, double* hs) {
+  // sCMOS (Huang et al. 2013): data and model are shifted by the pixel's variance [e⁻²].
+  const double dk = d + v > 0 ? d + v : 0.0;
+  double m = mu + v;
+  m = m > kMinExpectedCount ? m : kMinExpectedCount;
+  nll += dk > 0 ? m - dk * std::log(m) : m;
+  const double res = (d > 0 ? d : 0.0) - mu;
+  sr += res;
+  sr2 += res * res;
+  const double inv = 1.0 / m;
+  const double t = 1.0 - dk * inv;  // ∂(μ − k ln μ)/∂μ
+  for (int a = 0; a < n; ++a) {
+    grad[a] += t * g[a];
+    const double ga = g[a] * inv;
+    for (int b = 0; b <= a; ++b) hs[a * n + b] += ga * g[b];
+  }
+}
+
+// A do-nothing per-pixel callback: what PerPixelModel probes for_each_pixel with.
+struct PixelProbe {
+  SMLM_HD void operator()(int, double, const double*) const {}
+};
+// Models that hand over each pixel's μ and ∂μ/∂θ (for_each_pixel), rather than arrays.
+template <class M>
+concept PerPixelModel = requires(const M& m, const double* theta, int w, PixelProbe f) {
+  m.for_each_pixel(theta, w, w, f);
+};
+
+// State at θ. Models with for_each_pixel hand over each pixel's μ and ∂μ/∂θ as they compute
+// them, so nothing per pixel is stored (a GPU thread keeps them in registers); models with only
+// evaluate_roi go through stack arrays of kLmMaxPixels·(n + 1) doubles.
 template <class Model, int n>
 SMLM_HD_INLINE bool evaluate(const Model& model, const float* roi, const float* variance, int w,
-                             int h, const double* theta, double* mu, double* jac, State<n>& st) {
-  model.evaluate_roi(theta, w, h, mu, jac);
-  const int npix = w * h;
-  // sCMOS (Huang et al. 2013): data and model are shifted by the pixel's variance [e⁻²].
+                             int h, const double* theta, State<n>& st) {
   double nll = 0, sr = 0, sr2 = 0;
   double g[n], hs[n * n];
   for (int a = 0; a < n; ++a) g[a] = 0;
   for (int a = 0; a < n * n; ++a) hs[a] = 0;
-  for (int k = 0; k < npix; ++k) {
-    const double v = variance != nullptr ? variance[k] : 0.0;
-    const double dk = roi[k] + v > 0 ? roi[k] + v : 0.0;
-    double m = mu[k] + v;
-    m = m > kMinExpectedCount ? m : kMinExpectedCount;
-    nll += dk > 0 ? m - dk * std::log(m) : m;
-    const double res = (roi[k] > 0 ? roi[k] : 0.0) - mu[k];
-    sr += res;
-    sr2 += res * res;
-    const double inv = 1.0 / m;
-    const double t = 1.0 - dk * inv;  // ∂(μ − k ln μ)/∂μ
-    const double* J = jac + k * n;
-    for (int a = 0; a < n; ++a) {
-      g[a] += t * J[a];
-      const double ja = J[a] * inv;
-      for (int b = 0; b <= a; ++b) hs[a * n + b] += ja * J[b];
-    }
+  if constexpr (PerPixelModel<Model>) {
+    model.for_each_pixel(theta, w, h, [&](int k, double mu, const double* J) {
+      add_pixel<n>(roi[k], mu, variance != nullptr ? variance[k] : 0.0, J, nll, sr, sr2, g, hs);
+    });
+  } else {
+    double mu[kLmMaxPixels], jac[kLmMaxPixels * n];
+    model.evaluate_roi(theta, w, h, mu, jac);
+    for (int k = 0; k < w * h; ++k)
+      add_pixel<n>(roi[k], mu[k], variance != nullptr ? variance[k] : 0.0, jac + k * n, nll, sr,
+                   sr2, g, hs);
   }
   st.nll = nll;
   st.sum_res = sr;
@@ -202,10 +229,13 @@ SMLM_HD_INLINE void secant_update(double* sec, const double* sv, const double* y
 
 // Fits `model` to a w × h ROI (row-major, x fastest, w·h ≤ kLmMaxPixels) of photoelectrons by
 // Poisson maximum likelihood; negative counts read as 0.
-//  - model: a copyable object with `static constexpr int kNumParams` (≤ kLmMaxParams) and
+//  - model: a copyable object with `static constexpr int kNumParams` (≤ kLmMaxParams) and either
+//    `template <class F> SMLM_HD void for_each_pixel(const double* theta, int w, int h, F&& f)
+//    const` calling f(k, μ_k, g) for every pixel k = y·w + x with g[p] = ∂μ_k/∂θ_p (the models
+//    of localization/lm_models.h: nothing stored per pixel), or
 //    `SMLM_HD void evaluate_roi(const double* theta, int w, int h, double* mu, double* jac) const`
-//    writing the expected counts mu[k] and jac[k·kNumParams + p] = ∂mu[k]/∂θ_p, k = y·w + x
-//    (psf::IntegratedGaussian's static one works through an instance).
+//    writing the expected counts mu[k] and jac[k·kNumParams + p] = ∂mu[k]/∂θ_p.
+//    psf::IntegratedGaussian's static functions work through an instance.
 //  - variance: nullptr, or per-pixel sCMOS read-noise variance over gain², v_k/g_k² [e⁻²]; the
 //    likelihood treats k + v as Poisson with mean μ + v.
 //  - theta: in, the start (fixed parameters keep it; free ones are moved inside their bounds);
@@ -261,9 +291,8 @@ SMLM_HD LmResult lm_fit(const Model& model, const float* roi, const float* varia
   }
   if (!finite_data || !std::isfinite(c)) return r;
 
-  double mu[kLmMaxPixels], jac[kLmMaxPixels * kParams];
   State cur, trial;
-  if (!lm_detail::evaluate(model, roi, variance, w, h, theta, mu, jac, cur)) return r;
+  if (!lm_detail::evaluate(model, roi, variance, w, h, theta, cur)) return r;
 
   LmStatus status = LmStatus::max_iterations;
   double lambda = s.initial_lambda;
@@ -328,7 +357,7 @@ SMLM_HD LmResult lm_fit(const Model& model, const float* roi, const float* varia
     if (r.iterations >= s.max_iterations) break;
 
     ++r.iterations;
-    const bool finite = lm_detail::evaluate(model, roi, variance, w, h, t, mu, jac, trial);
+    const bool finite = lm_detail::evaluate(model, roi, variance, w, h, t, trial);
     const double gain = 2.0 * (cur.nll - trial.nll);  // χ² decrease
     if (finite && gain >= 0) {
       if (s.secant) {

@@ -53,6 +53,11 @@ struct LmIntegratedGaussian {
   SMLM_HD void evaluate_roi(const double* theta, int w, int h, double* mu, double* jac) const {
     psf::IntegratedGaussian::evaluate_roi<kMaxSide>(theta, w, h, mu, jac);
   }
+  // f(k, μ_k, ∂μ_k/∂θ) per pixel (psf::IntegratedGaussian::for_each_pixel), what lm_fit uses.
+  template <class F>
+  SMLM_HD void for_each_pixel(const double* theta, int w, int h, F&& f) const {
+    psf::IntegratedGaussian::for_each_pixel<kMaxSide>(theta, w, h, f);
+  }
 };
 
 // Start values of a 3D fit (θ = x, y [px], N [e⁻], bg [e⁻/px], z [px], the order of
@@ -169,6 +174,10 @@ struct LmAstigmaticGaussian {
   SMLM_HD void evaluate_roi(const double* theta, int w, int h, double* mu, double* jac) const {
     psf.evaluate_roi(theta, w, h, mu, jac);
   }
+  template <class F>
+  SMLM_HD void for_each_pixel(const double* theta, int w, int h, F&& f) const {
+    psf.for_each_pixel<kMaxSide>(theta, w, h, f);
+  }
 };
 
 // psf::CubicSplinePsf (θ as above) for lm_fit: z bounded by the spline's stack. The coefficients
@@ -207,6 +216,15 @@ struct LmCubicSpline {
   SMLM_HD void evaluate_roi(const double* theta, int w, int h, double* mu, double* jac) const {
     psf.evaluate_roi(theta, w, h, mu, jac);
   }
+  template <class F>
+  SMLM_HD void for_each_pixel(const double* theta, int w, int h, F&& f) const {
+    psf.for_each_pixel(theta, w, h, f);
+  }
 };
+
+// lm_fit takes each of them pixel by pixel, storing nothing per pixel.
+static_assert(lm_detail::PerPixelModel<LmIntegratedGaussian>);
+static_assert(lm_detail::PerPixelModel<LmAstigmaticGaussian>);
+static_assert(lm_detail::PerPixelModel<LmCubicSpline>);
 
 }  // namespace smlm::localization

@@ -70,39 +70,50 @@ struct EllipticalGaussian {
   enum Param { kX = 0, kY = 1, kN = 2, kBg = 3, kSigmaX = 4, kSigmaY = 5 };
   static constexpr int kMaxRoi = IntegratedGaussian::kMaxRoi;
 
-  // μ of a w × h ROI (pixel (0, 0) at coordinate (0, 0); 1 ≤ w, h ≤ kMaxRoi) for θ's x, y, N, bg
-  // and the widths sx, sy, and, when jac is not null, per pixel k = y·w + x the derivatives
-  // jac[k·stride + 0..3] by x, y, N, bg, then: with dsigma_dz null, jac[.. + 4], [.. + 5] by σx
-  // and σy; otherwise jac[.. + 4] = ∂μ/∂σx · dsigma_dz[0] + ∂μ/∂σy · dsigma_dz[1] (a z
-  // parameter through the widths' defocus curves).
-  SMLM_HD static void evaluate_widths(const double* theta, double sx, double sy, int w, int h,
-                                      double* mu, double* jac, int stride,
-                                      const double* dsigma_dz) {
-    double ex[kMaxRoi], dex[kMaxRoi], dsx[kMaxRoi];
-    double ey[kMaxRoi], dey[kMaxRoi], dsy[kMaxRoi];
+  // Calls f(k, μ_k, g) for every pixel k = y·w + x of a w × h ROI (pixel (0, 0) at coordinate
+  // (0, 0); 1 ≤ w, h ≤ kMaxSide), in raster order, for θ's x, y, N, bg and the widths sx, sy:
+  // g[0..3] the derivatives by x, y, N, bg, then, with dsigma_dz null, g[4], g[5] by σx and σy;
+  // otherwise g[4] = ∂μ/∂σx · dsigma_dz[0] + ∂μ/∂σy · dsigma_dz[1] (a z parameter through the
+  // widths' defocus curves). Separable, like IntegratedGaussian::for_each_pixel.
+  template <int kMaxSide = kMaxRoi, class F>
+  SMLM_HD static void for_each_pixel_widths(const double* theta, double sx, double sy, int w, int h,
+                                            const double* dsigma_dz, F&& f) {
+    double ex[kMaxSide], dex[kMaxSide], dsx[kMaxSide];
+    double ey[kMaxSide], dey[kMaxSide], dsy[kMaxSide];
     IntegratedGaussian::integrals_1d(w, theta[kX], sx, ex, dex, dsx);
     IntegratedGaussian::integrals_1d(h, theta[kY], sy, ey, dey, dsy);
     const double n = theta[kN], bg = theta[kBg];
     for (int j = 0; j < h; ++j) {
       for (int i = 0; i < w; ++i) {
-        const int k = j * w + i;
-        mu[k] = n * ex[i] * ey[j] + bg;
-        if (jac) {
-          double* g = jac + k * stride;
-          g[kX] = n * dex[i] * ey[j];
-          g[kY] = n * ex[i] * dey[j];
-          g[kN] = ex[i] * ey[j];
-          g[kBg] = 1.0;
-          const double gsx = n * dsx[i] * ey[j], gsy = n * ex[i] * dsy[j];
-          if (dsigma_dz) {
-            g[4] = gsx * dsigma_dz[0] + gsy * dsigma_dz[1];
-          } else {
-            g[4] = gsx;
-            g[5] = gsy;
-          }
+        double g[kNumParams];
+        g[kX] = n * dex[i] * ey[j];
+        g[kY] = n * ex[i] * dey[j];
+        g[kN] = ex[i] * ey[j];
+        g[kBg] = 1.0;
+        const double gsx = n * dsx[i] * ey[j], gsy = n * ex[i] * dsy[j];
+        if (dsigma_dz) {
+          g[4] = gsx * dsigma_dz[0] + gsy * dsigma_dz[1];
+          g[5] = 0.0;
+        } else {
+          g[4] = gsx;
+          g[5] = gsy;
         }
+        f(j * w + i, n * ex[i] * ey[j] + bg, static_cast<const double*>(g));
       }
     }
+  }
+
+  // The values of for_each_pixel_widths stored: mu[k] and, when jac is not null,
+  // jac[k·stride + 0..4] (+ 5 when dsigma_dz is null).
+  SMLM_HD static void evaluate_widths(const double* theta, double sx, double sy, int w, int h,
+                                      double* mu, double* jac, int stride,
+                                      const double* dsigma_dz) {
+    const int np = dsigma_dz ? 5 : 6;
+    for_each_pixel_widths(theta, sx, sy, w, h, dsigma_dz, [&](int k, double m, const double* g) {
+      mu[k] = m;
+      if (jac)
+        for (int p = 0; p < np; ++p) jac[k * stride + p] = g[p];
+    });
   }
 
   SMLM_HD void evaluate_roi(const double* theta, int w, int h, double* mu, double* jac) const {
@@ -151,6 +162,14 @@ struct AstigmaticGaussian {
     double sx, sy, dsigma_dz[2];
     sigmas(theta[kZ], sx, sy, dsigma_dz[0], dsigma_dz[1]);
     EllipticalGaussian::evaluate_widths(theta, sx, sy, w, h, mu, jac, kNumParams, dsigma_dz);
+  }
+  // The same values per pixel, f(k, μ_k, ∂μ_k/∂θ) (EllipticalGaussian::for_each_pixel_widths;
+  // w, h ≤ kMaxSide).
+  template <int kMaxSide = kMaxRoi, class F>
+  SMLM_HD void for_each_pixel(const double* theta, int w, int h, F&& f) const {
+    double sx, sy, dsigma_dz[2];
+    sigmas(theta[kZ], sx, sy, dsigma_dz[0], dsigma_dz[1]);
+    EllipticalGaussian::for_each_pixel_widths<kMaxSide>(theta, sx, sy, w, h, dsigma_dz, f);
   }
 };
 

@@ -102,9 +102,10 @@ struct CubicSplinePsf {
     return f;
   }
 
-  // Expected photons in a w × h ROI (pixel (0, 0) at coordinate (0, 0)) and, if jac is not null,
-  // their derivatives jac[k·kNumParams + p], k = y·w + x. Any ROI size.
-  SMLM_HD void evaluate_roi(const double* theta, int w, int h, double* mu, double* jac) const {
+  // Calls f(k, μ_k, g) for every pixel k = y·w + x of a w × h ROI (pixel (0, 0) at coordinate
+  // (0, 0)), in raster order, with g[p] = ∂μ_k/∂θ_p (kNumParams values). Any ROI size.
+  template <class F>
+  SMLM_HD void for_each_pixel(const double* theta, int w, int h, F&& f) const {
     const double s = oversampling, spp = slices_per_px();
     const double gz = cz + theta[kZ] * spp;
     const double n = theta[kN], bg = theta[kBg];
@@ -112,22 +113,35 @@ struct CubicSplinePsf {
       const double gy = cy + s * (j - theta[kY]);
       for (int i = 0; i < w; ++i) {
         const double gx = cx + s * (i - theta[kX]);
-        const int k = j * w + i;
-        if (jac) {
-          double fx, fy, fz;
-          const double f = value(gx, gy, gz, &fx, &fy, &fz);
-          mu[k] = n * f + bg;
-          double* g = jac + k * kNumParams;
-          g[kX] = -n * s * fx;
-          g[kY] = -n * s * fy;
-          g[kN] = f;
-          g[kBg] = 1.0;
-          g[kZ] = n * spp * fz;
-        } else {
-          mu[k] = n * value(gx, gy, gz, nullptr, nullptr, nullptr) + bg;
-        }
+        double fx, fy, fz, g[kNumParams];
+        const double v = value(gx, gy, gz, &fx, &fy, &fz);
+        g[kX] = -n * s * fx;
+        g[kY] = -n * s * fy;
+        g[kN] = v;
+        g[kBg] = 1.0;
+        g[kZ] = n * spp * fz;
+        f(j * w + i, n * v + bg, static_cast<const double*>(g));
       }
     }
+  }
+
+  // Expected photons in a w × h ROI (pixel (0, 0) at coordinate (0, 0)) and, if jac is not null,
+  // their derivatives jac[k·kNumParams + p], k = y·w + x (for_each_pixel's values, stored;
+  // without jac the derivatives are not computed). Any ROI size.
+  SMLM_HD void evaluate_roi(const double* theta, int w, int h, double* mu, double* jac) const {
+    if (jac) {
+      for_each_pixel(theta, w, h, [&](int k, double m, const double* g) {
+        mu[k] = m;
+        for (int p = 0; p < kNumParams; ++p) jac[k * kNumParams + p] = g[p];
+      });
+      return;
+    }
+    const double s = oversampling, gz = cz + theta[kZ] * slices_per_px();
+    for (int j = 0; j < h; ++j)
+      for (int i = 0; i < w; ++i)
+        mu[j * w + i] = theta[kN] * value(cx + s * (i - theta[kX]), cy + s * (j - theta[kY]), gz,
+                                          nullptr, nullptr, nullptr) +
+                        theta[kBg];
   }
 };
 

@@ -67,12 +67,13 @@ struct IntegratedGaussian {
     }
   }
 
-  // Expected photons in a w × h ROI whose pixel (0, 0) is at coordinate (0, 0), and their
-  // derivatives: mu[k], jac[k * kNumParams + p] with k = y·w + x. jac may be null. Separable:
-  // w + h + 2 erf/exp pairs for w·h pixels. kMaxSide bounds w and h (stack arrays; the GPU
-  // fitter instantiates a small one).
-  template <int kMaxSide = kMaxRoi>
-  SMLM_HD static void evaluate_roi(const double* theta, int w, int h, double* mu, double* jac) {
+  // Calls f(k, μ_k, g) for every pixel k = y·w + x of a w × h ROI whose pixel (0, 0) is at
+  // coordinate (0, 0), in raster order, with g[p] = ∂μ_k/∂θ_p (kNumParams values, valid during
+  // the call). Separable: w + h + 2 erf/exp pairs for w·h pixels; the per-pixel values live in
+  // registers, so a fitter can accumulate its sums without storing μ and the Jacobian (what keeps
+  // a GPU thread's stack small). kMaxSide bounds w and h (stack arrays of 6·kMaxSide doubles).
+  template <int kMaxSide = kMaxRoi, class F>
+  SMLM_HD static void for_each_pixel(const double* theta, int w, int h, F&& f) {
     double ex[kMaxSide], dex[kMaxSide], dsx[kMaxSide];
     double ey[kMaxSide], dey[kMaxSide], dsy[kMaxSide];
     integrals_1d(w, theta[kX], theta[kSigma], ex, dex, dsx);
@@ -81,18 +82,27 @@ struct IntegratedGaussian {
     for (int j = 0; j < h; ++j) {
       const double nyj = n * ey[j], ndyj = n * dey[j], ndsyj = n * dsy[j];
       for (int i = 0; i < w; ++i) {
-        const int k = j * w + i;
-        mu[k] = nyj * ex[i] + bg;
-        if (jac) {
-          double* g = jac + k * kNumParams;
-          g[kX] = nyj * dex[i];
-          g[kY] = ndyj * ex[i];
-          g[kN] = ex[i] * ey[j];
-          g[kBg] = 1.0;
-          g[kSigma] = nyj * dsx[i] + ndsyj * ex[i];
-        }
+        double g[kNumParams];
+        g[kX] = nyj * dex[i];
+        g[kY] = ndyj * ex[i];
+        g[kN] = ex[i] * ey[j];
+        g[kBg] = 1.0;
+        g[kSigma] = nyj * dsx[i] + ndsyj * ex[i];
+        f(j * w + i, nyj * ex[i] + bg, static_cast<const double*>(g));
       }
     }
+  }
+
+  // Expected photons in a w × h ROI whose pixel (0, 0) is at coordinate (0, 0), and their
+  // derivatives: mu[k], jac[k * kNumParams + p] with k = y·w + x. jac may be null. The values of
+  // for_each_pixel, stored.
+  template <int kMaxSide = kMaxRoi>
+  SMLM_HD static void evaluate_roi(const double* theta, int w, int h, double* mu, double* jac) {
+    for_each_pixel<kMaxSide>(theta, w, h, [&](int k, double m, const double* g) {
+      mu[k] = m;
+      if (jac)
+        for (int p = 0; p < kNumParams; ++p) jac[k * kNumParams + p] = g[p];
+    });
   }
 };
 
