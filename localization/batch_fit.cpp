@@ -15,18 +15,59 @@ namespace smlm::localization {
 namespace {
 
 template <class Model>
-void run_cpu(const Model& model, const LmSettings& settings, const RoiBatch& batch,
+void run_cpu(const Model& model, const LmSettings& settings, const float* pixels,
+             const float* variance, const double* starts, int64_t n, int w, int h,
              LmResult* results) {
   BatchFitKernel<Model> kernel;
   kernel.model = model;
   kernel.settings = settings;
-  kernel.pixels = batch.pixels.data();
-  kernel.variance = batch.variance.empty() ? nullptr : batch.variance.data();
-  kernel.starts = batch.starts.empty() ? nullptr : batch.starts.data();
-  kernel.w = batch.w;
-  kernel.h = batch.h;
+  kernel.pixels = pixels;
+  kernel.variance = variance;
+  kernel.starts = starts;
+  kernel.w = w;
+  kernel.h = h;
   kernel.results = results;
-  kernels::parallel_for(batch.count(), kernel);
+  kernels::parallel_for(n, kernel);
+}
+
+template <class Model>
+void run_cpu(const Model& model, const LmSettings& settings, const RoiBatch& batch,
+             LmResult* results) {
+  run_cpu(model, settings, batch.pixels.data(),
+          batch.variance.empty() ? nullptr : batch.variance.data(),
+          batch.starts.empty() ? nullptr : batch.starts.data(), batch.count(), batch.w, batch.h,
+          results);
+}
+
+// f(model): the LM adapter of a BatchModel (σ start initial_sigma for the integrated Gaussian).
+template <class F>
+void with_lm_model(const BatchModel& m, double initial_sigma, F&& f) {
+  switch (m.kind) {
+    case BatchModel::Kind::astigmatic:
+      f(LmAstigmaticGaussian(m.astigmatic));
+      return;
+    case BatchModel::Kind::spline:
+      f(LmCubicSpline(m.spline));
+      return;
+    default: {
+      LmIntegratedGaussian model;
+      model.initial_sigma = initial_sigma;
+      f(model);
+      return;
+    }
+  }
+}
+
+void check_roi_size(int w, int h) {
+  constexpr int kMaxSide = LmIntegratedGaussian::kMaxSide;
+  SMLM_CHECK(w >= 1 && h >= 1 && w <= kMaxSide && h <= kMaxSide && w * h <= kLmMaxPixels,
+             "batch fit: ROIs must be 1.." << kMaxSide << " px on a side (at most " << kLmMaxPixels
+                                           << " pixels), got " << w << "x" << h);
+}
+
+void check_initial_sigma(double sigma) {
+  SMLM_CHECK(std::isfinite(sigma) && sigma > 0,
+             "batch fit: initial sigma must be positive, got " << sigma);
 }
 
 }  // namespace
@@ -94,11 +135,7 @@ std::vector<LmResult> BatchFitter::fit(const RoiBatch& batch) {
 }
 
 void BatchFitter::fit(const RoiBatch& batch, std::vector<LmResult>& results) {
-  constexpr int kMaxSide = LmIntegratedGaussian::kMaxSide;
-  SMLM_CHECK(batch.w >= 1 && batch.h >= 1 && batch.w <= kMaxSide && batch.h <= kMaxSide &&
-                 batch.w * batch.h <= kLmMaxPixels,
-             "batch fit: ROIs must be 1.." << kMaxSide << " px on a side (at most " << kLmMaxPixels
-                                           << " pixels), got " << batch.w << "x" << batch.h);
+  check_roi_size(batch.w, batch.h);
   const size_t npix = static_cast<size_t>(batch.w) * batch.h;
   SMLM_CHECK(batch.pixels.size() % npix == 0,
              "batch fit: " << batch.pixels.size() << " pixels are not a whole number of " << batch.w
@@ -110,37 +147,30 @@ void BatchFitter::fit(const RoiBatch& batch, std::vector<LmResult>& results) {
   SMLM_CHECK(batch.variance.empty() || batch.variance.size() == batch.pixels.size(),
              "batch fit: " << batch.variance.size() << " variance values for "
                            << batch.pixels.size() << " pixels (expected one per pixel, or none)");
-  SMLM_CHECK(std::isfinite(batch.initial_sigma_px) && batch.initial_sigma_px > 0,
-             "batch fit: initial sigma must be positive, got " << batch.initial_sigma_px);
+  check_initial_sigma(batch.initial_sigma_px);
   results.resize(static_cast<size_t>(n));
   if (n == 0) return;
-  switch (model_.kind) {
-    case BatchModel::Kind::astigmatic: {
-      const LmAstigmaticGaussian model(model_.astigmatic);
-      if (gpu_)
-        gpu_->fit.fit(model, settings_, batch, results.data());
-      else
-        run_cpu(model, settings_, batch, results.data());
-      return;
-    }
-    case BatchModel::Kind::spline: {
-      const LmCubicSpline model(model_.spline);
-      if (gpu_)
-        gpu_->fit.fit(model, settings_, batch, results.data());
-      else
-        run_cpu(model, settings_, batch, results.data());
-      return;
-    }
-    default: {
-      LmIntegratedGaussian model;
-      model.initial_sigma = batch.initial_sigma_px;
-      if (gpu_)
-        gpu_->fit.fit(model, settings_, batch, results.data());
-      else
-        run_cpu(model, settings_, batch, results.data());
-      return;
-    }
-  }
+  with_lm_model(model_, batch.initial_sigma_px, [&](const auto& model) {
+    if (gpu_)
+      gpu_->fit.fit(model, settings_, batch, results.data());
+    else
+      run_cpu(model, settings_, batch, results.data());
+  });
+}
+
+void BatchFitter::fit_resident(const float* pixels, int64_t count, int w, int h,
+                               double initial_sigma_px, LmResult* results) {
+  check_roi_size(w, h);
+  SMLM_CHECK(count >= 0, "batch fit: " << count << " ROIs");
+  check_initial_sigma(initial_sigma_px);
+  if (count == 0) return;
+  SMLM_CHECK(pixels != nullptr && results != nullptr, "batch fit: no pixels or no results");
+  with_lm_model(model_, initial_sigma_px, [&](const auto& model) {
+    if (gpu_)
+      gpu_->fit.fit_device(model, settings_, pixels, count, w, h, results);
+    else
+      run_cpu(model, settings_, pixels, nullptr, nullptr, count, w, h, results);
+  });
 }
 
 std::vector<LmResult> fit_batch(const RoiBatch& batch, const LmSettings& settings,

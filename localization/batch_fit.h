@@ -89,6 +89,14 @@ class BatchFitter {
   std::vector<LmResult> fit(const RoiBatch& batch);
   void fit(const RoiBatch& batch, std::vector<LmResult>& results);
 
+  // Fits `count` w × h ROIs of photoelectrons that already lie in the memory of the fitter's
+  // device, laid out as RoiBatch::pixels: host memory for the CPU, device memory for CUDA (e.g.
+  // BatchDetector::roi_pixels(), which then never leave the GPU). Start values from the data
+  // (σ = initial_sigma_px for the integrated Gaussian), no sCMOS variance. results: host memory,
+  // count entries, in ROI order. Throws smlm::Error for an impossible ROI size, count or σ.
+  void fit_resident(const float* pixels, int64_t count, int w, int h, double initial_sigma_px,
+                    LmResult* results);
+
   const LmSettings& settings() const { return settings_; }
   const BatchModel& model() const { return model_; }
   kernels::Device device() const { return device_; }

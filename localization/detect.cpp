@@ -2,7 +2,6 @@
 // per-pixel functions of detect.h.
 #include "localization/detect.h"
 
-#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
@@ -49,15 +48,10 @@ std::vector<Candidate> detect(const ImageF& photons, const DetectionSettings& s)
   const int w = photons.width(), h = photons.height();
   const WaveletLevels lv = atrous_wavelet(photons);
 
-  double sum = 0, sum2 = 0;
-  for (float v : lv.f1.vec()) {
-    sum += v;
-    sum2 += static_cast<double>(v) * v;
-  }
-  const double n = static_cast<double>(lv.f1.size());
-  const double mean = sum / n;
-  const double stdev = std::sqrt(std::max(0.0, sum2 / n - mean * mean));
-  const float thr = static_cast<float>(s.threshold * stdev);
+  const int64_t n = static_cast<int64_t>(lv.f1.size());
+  double sum, sum2;
+  sum_and_squares(lv.f1.data(), n, sum, sum2);
+  const float thr = detection_threshold(sum, sum2, static_cast<double>(n), s.threshold);
 
   const float* f2 = lv.f2.data();
   for (int y = 0; y < h; ++y)

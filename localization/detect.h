@@ -2,6 +2,8 @@
 // scale 2) and 8-connected local maxima of the second wavelet level above a noise threshold.
 #pragma once
 
+#include <cmath>
+#include <cstdint>
 #include <vector>
 
 #include "core/hd.h"
@@ -65,6 +67,24 @@ SMLM_HD_INLINE float atrous_tap(const float* in, int w, int h, int x, int y, int
     sum += k[t + 2] * in[yi * w + xi];
   }
   return sum;
+}
+
+// Σ v and Σ v² over n values, in double and in order: the moments of F1 that the threshold takes.
+SMLM_HD_INLINE void sum_and_squares(const float* v, int64_t n, double& sum, double& sum2) {
+  sum = 0;
+  sum2 = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    sum += v[i];
+    sum2 += static_cast<double>(v[i]) * v[i];
+  }
+}
+
+// The candidate threshold of a frame [photoelectrons]: threshold × the population std of F1 over
+// its n pixels, from sum = Σ F1 and sum2 = Σ F1² (a negative variance from rounding reads as 0).
+SMLM_HD_INLINE float detection_threshold(double sum, double sum2, double n, double threshold) {
+  const double mean = sum / n;
+  const double var = sum2 / n - mean * mean;
+  return static_cast<float>(threshold * std::sqrt(var > 0 ? var : 0.0));
 }
 
 // True when f(x, y) is an 8-connected local maximum: strictly above the neighbours that come

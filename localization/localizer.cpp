@@ -1,15 +1,18 @@
 // Localizer: frames in parallel for conversion and detection, then all ROIs of the batch in
 // parallel for fitting, each result written to its candidate's slot so the order never depends
-// on the threads.
+// on the threads. With the LM fitter on a GPU, detection runs there too (BatchDetector) and the
+// ROIs never leave it.
 #include "localization/localizer.h"
 
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+#include <span>
 #include <string_view>
 
 #include "core/error.h"
 #include "kernels/parallel_for.h"
+#include "localization/detect_batch.h"
 #include "localization/lm_models.h"
 #include "localization/roi.h"
 
@@ -89,6 +92,9 @@ Localizer::Localizer(const CameraModel& camera, const LocalizeSettings& s)
     const BatchModel model = batch_model(camera_, s);
     lm_ = std::make_unique<BatchFitter>(
         model.default_settings(s.fit.fixed_sigma, s.fit.max_iterations), model, s.fit.device);
+    if (s.fit.device.is_cuda())
+      detector_ =
+          std::make_unique<BatchDetector>(camera_, s.detection, s.fit.roi_radius, s.fit.device);
   }
 }
 
@@ -98,68 +104,103 @@ Localizer& Localizer::operator=(Localizer&&) noexcept = default;
 
 LocalizationTable Localizer::localize(const std::vector<ImageF>& frames, int64_t first_frame) {
   const int64_t nf = static_cast<int64_t>(frames.size());
-  std::vector<ImageF> electrons(nf);
-  std::vector<std::vector<Candidate>> candidates(nf);
-  kernels::parallel_for(nf, [&](int64_t f) {
-    const ImageF& adu = frames[f];
-    ImageF& e = electrons[f];
-    e = ImageF(adu.width(), adu.height());
-    for (size_t i = 0; i < adu.size(); ++i)
-      e.data()[i] = static_cast<float>(camera_.adu_to_electrons(adu.data()[i]));
-    candidates[f] = detect(e, settings_.detection);
-  });
-
-  std::vector<int64_t> first(nf + 1, 0);  // first candidate index of each frame
-  for (int64_t f = 0; f < nf; ++f)
-    first[f + 1] = first[f] + static_cast<int64_t>(candidates[f].size());
-  const int64_t total = first[nf];
-
   const int radius = settings_.fit.roi_radius, size = 2 * radius + 1;
-  std::vector<Slot> slots(total);
-  std::vector<int64_t> frame_of(total);
-  kernels::parallel_for(total, [&](int64_t i) {
-    const int64_t f = std::upper_bound(first.begin(), first.end(), i) - first.begin() - 1;
-    const Candidate& c = candidates[f][i - first[f]];
-    const ImageF& e = electrons[f];
-    Slot& slot = slots[i];
-    frame_of[i] = f;
-    slot.placed = place_roi(c.x, c.y, radius, e.width(), e.height(), slot.x0, slot.y0);
-  });
-  auto roi_of = [&](int64_t i, float* roi) {
-    const ImageF& e = electrons[frame_of[i]];
-    extract_roi(e.data(), e.width(), slots[i].x0, slots[i].y0, size, size, roi);
+  const bool is_3d = settings_.is_3d();
+  // An LM result into its slot, judged by the rejection rule.
+  auto judge = [&](const LmResult& r, Slot& slot) {
+    slot.fit = to_fit_result(r);
+    const bool ok = is_3d ? usable_3d(r, lm_->settings()) : fitter_.usable(slot.fit, size, size);
+    slot.outcome = ok ? Outcome::fitted : Outcome::rejected;
   };
 
-  if (lm_) {
-    // All ROIs of the batch in one batched fit.
-    std::vector<int64_t> placed;
-    for (int64_t i = 0; i < total; ++i)
-      if (slots[i].placed) placed.push_back(i);
-    const int64_t n = static_cast<int64_t>(placed.size()), npix = int64_t{size} * size;
-    RoiBatch batch;
-    batch.w = batch.h = size;
-    batch.initial_sigma_px = settings_.fit.initial_sigma_px;
-    batch.pixels.resize(static_cast<size_t>(n * npix));
-    kernels::parallel_for(n, [&](int64_t b) { roi_of(placed[b], batch.pixels.data() + b * npix); });
-    const std::vector<LmResult> results = lm_->fit(batch);
-    const bool is_3d = settings_.is_3d();
-    kernels::parallel_for(n, [&](int64_t b) {
-      Slot& slot = slots[placed[b]];
-      slot.fit = to_fit_result(results[b]);
-      const bool ok =
-          is_3d ? usable_3d(results[b], lm_->settings()) : fitter_.usable(slot.fit, size, size);
-      slot.outcome = ok ? Outcome::fitted : Outcome::rejected;
-    });
+  std::vector<int64_t> first(nf + 1, 0);  // first candidate index of each frame
+  std::vector<Slot> slots;
+  if (detector_) {
+    // On the GPU, from upload to fits: each run of frames of one size is one detector batch whose
+    // ROIs the fitter takes where they are; only candidates and fit results come back.
+    std::vector<LmResult> results;
+    for (int64_t a = 0, b = 0; a < nf; a = b) {
+      b = a + 1;
+      while (b < nf && frames[b].width() == frames[a].width() &&
+             frames[b].height() == frames[a].height())
+        ++b;
+      detector_->run(std::span<const ImageF>(frames).subspan(a, b - a));
+      const std::vector<BatchCandidate>& c = detector_->candidates();
+      const int64_t n = static_cast<int64_t>(c.size());
+      const bool placed = detector_->has_rois();
+      results.resize(placed ? n : 0);
+      if (placed)
+        lm_->fit_resident(detector_->roi_pixels(), n, size, size, settings_.fit.initial_sigma_px,
+                          results.data());
+      const size_t base = slots.size();
+      slots.resize(base + n);
+      kernels::parallel_for(n, [&](int64_t k) {
+        Slot& slot = slots[base + k];
+        slot.placed = placed;
+        slot.x0 = c[k].x0;
+        slot.y0 = c[k].y0;
+        if (placed) judge(results[k], slot);
+      });
+      for (const BatchCandidate& k : c) ++first[a + k.frame + 1];
+    }
+    for (int64_t f = 0; f < nf; ++f) first[f + 1] += first[f];
   } else {
-    kernels::parallel_for(total, [&](int64_t i) {
-      Slot& slot = slots[i];
-      if (!slot.placed) return;
-      float roi[G::kMaxRoi * G::kMaxRoi];
-      roi_of(i, roi);
-      slot.fit = fitter_.fit(roi, size, size, nullptr);
-      slot.outcome = fitter_.usable(slot.fit, size, size) ? Outcome::fitted : Outcome::rejected;
+    std::vector<ImageF> electrons(nf);
+    std::vector<std::vector<Candidate>> candidates(nf);
+    kernels::parallel_for(nf, [&](int64_t f) {
+      const ImageF& adu = frames[f];
+      ImageF& e = electrons[f];
+      e = ImageF(adu.width(), adu.height());
+      for (size_t i = 0; i < adu.size(); ++i)
+        e.data()[i] = static_cast<float>(camera_.adu_to_electrons(adu.data()[i]));
+      candidates[f] = detect(e, settings_.detection);
     });
+
+    for (int64_t f = 0; f < nf; ++f)
+      first[f + 1] = first[f] + static_cast<int64_t>(candidates[f].size());
+    const int64_t total = first[nf];
+
+    slots.resize(total);
+    std::vector<int64_t> frame_of(total);
+    kernels::parallel_for(total, [&](int64_t i) {
+      const int64_t f = std::upper_bound(first.begin(), first.end(), i) - first.begin() - 1;
+      const Candidate& c = candidates[f][i - first[f]];
+      const ImageF& e = electrons[f];
+      Slot& slot = slots[i];
+      frame_of[i] = f;
+      slot.placed = place_roi(c.x, c.y, radius, e.width(), e.height(), slot.x0, slot.y0);
+    });
+    auto roi_of = [&](int64_t i, float* roi) {
+      const ImageF& e = electrons[frame_of[i]];
+      extract_roi(e.data(), e.width(), slots[i].x0, slots[i].y0, size, size, roi);
+    };
+
+    if (lm_) {
+      // All ROIs of the batch in one batched fit.
+      std::vector<int64_t> placed;
+      for (int64_t i = 0; i < total; ++i)
+        if (slots[i].placed) placed.push_back(i);
+      const int64_t n = static_cast<int64_t>(placed.size()), npix = int64_t{size} * size;
+      RoiBatch batch;
+      batch.w = batch.h = size;
+      batch.initial_sigma_px = settings_.fit.initial_sigma_px;
+      batch.pixels.resize(static_cast<size_t>(n * npix));
+      kernels::parallel_for(n,
+                            [&](int64_t b) { roi_of(placed[b], batch.pixels.data() + b * npix); });
+      const std::vector<LmResult> results = lm_->fit(batch);
+      kernels::parallel_for(n, [&](int64_t b) { judge(results[b], slots[placed[b]]); });
+    } else {
+      kernels::parallel_for(total, [&](int64_t i) {
+        Slot& slot = slots[i];
+        if (!slot.placed) return;
+        float roi[G::kMaxRoi * G::kMaxRoi];
+        roi_of(i, roi);
+        slot.fit = fitter_.fit(roi, size, size, nullptr);
+        slot.outcome = fitter_.usable(slot.fit, size, size) ? Outcome::fitted : Outcome::rejected;
+      });
+    }
   }
+  const int64_t total = first[nf];
 
   int64_t fitted = 0, rejected = 0;
   for (const Slot& s : slots) {
@@ -171,7 +212,6 @@ LocalizationTable Localizer::localize(const std::vector<ImageF>& frames, int64_t
   stats_.fitted += fitted;
   stats_.rejected += rejected;
 
-  const bool is_3d = settings_.is_3d();
   const bool astig = settings_.psf == PsfModel::astigmatic;
   std::vector<std::string_view> names;
   const std::string_view names_2d[] = {

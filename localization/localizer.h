@@ -43,6 +43,8 @@ struct LocalizeStats {
   int64_t frames = 0, candidates = 0, fitted = 0, rejected = 0;
 };
 
+class BatchDetector;
+
 class Localizer {
  public:
   // Validates the camera and the settings; throws smlm::Error on impossible values, and for a
@@ -57,7 +59,10 @@ class Localizer {
   // (detect), and a (2r + 1)² ROI around each candidate (shifted inside the frame near the
   // border; none when the frame is smaller) is fitted from initial_theta's start values by the
   // settings' fitter: all ROIs of the batch at once by the batched LM fitter on fit.device, or in
-  // parallel (OpenMP, kernels::parallel_for) by MleFitter (Ceres). Fits that MleFitter::usable
+  // parallel (OpenMP, kernels::parallel_for) by MleFitter (Ceres). With LM on a CUDA device the
+  // conversion, detection and ROI extraction run there as well (BatchDetector, one call per run of
+  // frames of one size) and only candidates and fit results are downloaded; the candidates are the
+  // CPU's but for ones whose F2 lies within rounding of the threshold. Fits that MleFitter::usable
   // rejects (for LM: status other than converged, and the same rule) are counted, not returned.
   // Returns the columns, in this order: frame (0-based), x, y [nm; x = (x_px + 0.5)·pixel size
   // with x_px the pixel coordinate whose pixel centres are integers], sigma [nm], intensity
@@ -82,6 +87,8 @@ class Localizer {
   LocalizeSettings settings_;
   MleFitter fitter_;                 // Ceres, and the rejection rule of both fitters
   std::unique_ptr<BatchFitter> lm_;  // when settings_.fit.fitter == Fitter::lm
+  // LM on a CUDA device: detection on the GPU, its ROIs fitted where they are.
+  std::unique_ptr<BatchDetector> detector_;
   LocalizeStats stats_;
 };
 

@@ -1,5 +1,6 @@
-// GpuBatchFit: uploads a batch's ROIs (and starts, variances), runs the CPU's BatchFitKernel in a
-// kernel, one thread per ROI, and downloads the results. Buffers are kept and only grow.
+// GpuBatchFit: uploads a batch's ROIs (and starts, variances), or takes ROIs already on the GPU,
+// runs the CPU's BatchFitKernel in a kernel, one thread per ROI, and downloads the results.
+// Buffers are kept and only grow.
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
@@ -31,6 +32,54 @@ void upload(kernels::DeviceBuffer<T>& b, const T* host, size_t n) {
   if (n) SMLM_CUDA_CHECK(cudaMemcpy(b.data(), host, n * sizeof(T), cudaMemcpyHostToDevice));
 }
 
+// Fits n ROIs in device memory (variance, starts: device memory or null) into results (host).
+template <class Model>
+void launch(GpuBatchFit::Impl& impl, const Model& model, const LmSettings& settings,
+            const float* pixels, const float* variance, const double* starts, int64_t n, int w,
+            int h, LmResult* results) {
+  if (impl.results.size() < static_cast<size_t>(n)) impl.results.resize(n);
+  BatchFitKernel<Model> kernel;
+  kernel.model = model;
+  kernel.settings = settings;
+  kernel.pixels = pixels;
+  kernel.variance = variance;
+  kernel.starts = starts;
+  kernel.w = w;
+  kernel.h = h;
+  kernel.results = impl.results.data();
+  // Each thread holds its ROI's model and Jacobian in local memory (~12 KB): small blocks.
+  kernels::parallel_for_gpu(n, kernel, nullptr, 64);
+  SMLM_CUDA_CHECK(
+      cudaMemcpy(results, impl.results.data(), n * sizeof(LmResult), cudaMemcpyDeviceToHost));
+}
+
+template <class Model>
+void upload_and_launch(GpuBatchFit::Impl& impl, const Model& model, const LmSettings& settings,
+                       const RoiBatch& batch, LmResult* results) {
+  upload(impl.pixels, batch.pixels.data(), batch.pixels.size());
+  upload(impl.variance, batch.variance.data(), batch.variance.size());
+  upload(impl.starts, batch.starts.data(), batch.starts.size());
+  launch(impl, model, settings, impl.pixels.data(),
+         batch.variance.empty() ? nullptr : impl.variance.data(),
+         batch.starts.empty() ? nullptr : impl.starts.data(), batch.count(), batch.w, batch.h,
+         results);
+}
+
+// The model with its coefficients in device memory: uploaded on first use, and again when the
+// host pointer or the size changes.
+LmCubicSpline on_device(GpuBatchFit::Impl& impl, const LmCubicSpline& model) {
+  const size_t nc = static_cast<size_t>(model.psf.nx) * model.psf.ny * model.psf.nz * 64;
+  if (impl.spline_host != model.psf.coeff || impl.spline_size != nc) {
+    impl.spline.resize(nc);
+    upload(impl.spline, model.psf.coeff, nc);
+    impl.spline_host = model.psf.coeff;
+    impl.spline_size = nc;
+  }
+  LmCubicSpline d = model;
+  d.psf.coeff = impl.spline.data();
+  return d;
+}
+
 }  // namespace
 
 GpuBatchFit::GpuBatchFit(int device) : impl_(std::make_unique<Impl>()) {
@@ -47,75 +96,44 @@ GpuBatchFit::GpuBatchFit(int device) : impl_(std::make_unique<Impl>()) {
 
 GpuBatchFit::~GpuBatchFit() = default;
 
-namespace {
-
-template <class Model>
-void run_gpu(GpuBatchFit::Impl& impl, const Model& model, const LmSettings& settings,
-             const RoiBatch& batch, LmResult* results) {
-  const int64_t n = batch.count();
-  upload(impl.pixels, batch.pixels.data(), batch.pixels.size());
-  upload(impl.variance, batch.variance.data(), batch.variance.size());
-  upload(impl.starts, batch.starts.data(), batch.starts.size());
-  if (impl.results.size() < static_cast<size_t>(n)) impl.results.resize(n);
-  BatchFitKernel<Model> kernel;
-  kernel.model = model;
-  kernel.settings = settings;
-  kernel.pixels = impl.pixels.data();
-  kernel.variance = batch.variance.empty() ? nullptr : impl.variance.data();
-  kernel.starts = batch.starts.empty() ? nullptr : impl.starts.data();
-  kernel.w = batch.w;
-  kernel.h = batch.h;
-  kernel.results = impl.results.data();
-  kernels::parallel_for_gpu(n, kernel, nullptr, 64);
-  SMLM_CUDA_CHECK(
-      cudaMemcpy(results, impl.results.data(), n * sizeof(LmResult), cudaMemcpyDeviceToHost));
+void GpuBatchFit::fit(const LmIntegratedGaussian& model, const LmSettings& settings,
+                      const RoiBatch& batch, LmResult* results) {
+  SMLM_CUDA_CHECK(cudaSetDevice(impl_->device));
+  upload_and_launch(*impl_, model, settings, batch, results);
 }
-
-}  // namespace
 
 void GpuBatchFit::fit(const LmAstigmaticGaussian& model, const LmSettings& settings,
                       const RoiBatch& batch, LmResult* results) {
   SMLM_CUDA_CHECK(cudaSetDevice(impl_->device));
-  run_gpu(*impl_, model, settings, batch, results);
+  upload_and_launch(*impl_, model, settings, batch, results);
 }
 
 void GpuBatchFit::fit(const LmCubicSpline& model, const LmSettings& settings, const RoiBatch& batch,
                       LmResult* results) {
   SMLM_CUDA_CHECK(cudaSetDevice(impl_->device));
-  const size_t nc = static_cast<size_t>(model.psf.nx) * model.psf.ny * model.psf.nz * 64;
-  if (impl_->spline_host != model.psf.coeff || impl_->spline_size != nc) {
-    impl_->spline.resize(nc);
-    upload(impl_->spline, model.psf.coeff, nc);
-    impl_->spline_host = model.psf.coeff;
-    impl_->spline_size = nc;
-  }
-  LmCubicSpline on_device = model;
-  on_device.psf.coeff = impl_->spline.data();
-  run_gpu(*impl_, on_device, settings, batch, results);
+  upload_and_launch(*impl_, on_device(*impl_, model), settings, batch, results);
 }
 
-void GpuBatchFit::fit(const LmIntegratedGaussian& model, const LmSettings& settings,
-                      const RoiBatch& batch, LmResult* results) {
+void GpuBatchFit::fit_device(const LmIntegratedGaussian& model, const LmSettings& settings,
+                             const float* device_pixels, int64_t n, int w, int h,
+                             LmResult* results) {
   SMLM_CUDA_CHECK(cudaSetDevice(impl_->device));
-  const int64_t n = batch.count();
-  upload(impl_->pixels, batch.pixels.data(), batch.pixels.size());
-  upload(impl_->variance, batch.variance.data(), batch.variance.size());
-  upload(impl_->starts, batch.starts.data(), batch.starts.size());
-  if (impl_->results.size() < static_cast<size_t>(n)) impl_->results.resize(n);
+  launch(*impl_, model, settings, device_pixels, nullptr, nullptr, n, w, h, results);
+}
 
-  BatchFitKernel<LmIntegratedGaussian> kernel;
-  kernel.model = model;
-  kernel.settings = settings;
-  kernel.pixels = impl_->pixels.data();
-  kernel.variance = batch.variance.empty() ? nullptr : impl_->variance.data();
-  kernel.starts = batch.starts.empty() ? nullptr : impl_->starts.data();
-  kernel.w = batch.w;
-  kernel.h = batch.h;
-  kernel.results = impl_->results.data();
-  // Each thread holds its ROI's model and Jacobian in local memory (~12 KB): small blocks.
-  kernels::parallel_for_gpu(n, kernel, nullptr, 64);
-  SMLM_CUDA_CHECK(
-      cudaMemcpy(results, impl_->results.data(), n * sizeof(LmResult), cudaMemcpyDeviceToHost));
+void GpuBatchFit::fit_device(const LmAstigmaticGaussian& model, const LmSettings& settings,
+                             const float* device_pixels, int64_t n, int w, int h,
+                             LmResult* results) {
+  SMLM_CUDA_CHECK(cudaSetDevice(impl_->device));
+  launch(*impl_, model, settings, device_pixels, nullptr, nullptr, n, w, h, results);
+}
+
+void GpuBatchFit::fit_device(const LmCubicSpline& model, const LmSettings& settings,
+                             const float* device_pixels, int64_t n, int w, int h,
+                             LmResult* results) {
+  SMLM_CUDA_CHECK(cudaSetDevice(impl_->device));
+  launch(*impl_, on_device(*impl_, model), settings, device_pixels, nullptr, nullptr, n, w, h,
+         results);
 }
 
 }  // namespace smlm::localization

@@ -1,8 +1,9 @@
-// The CUDA side of BatchFitter: uploads a batch, runs BatchFitKernel (the CPU's functor) in a
-// kernel, downloads the results. Plain C++ declarations; builds without CUDA get a stub that
-// throws.
+// The CUDA side of BatchFitter: uploads a batch (or takes ROIs already on the GPU), runs
+// BatchFitKernel (the CPU's functor) in a kernel, downloads the results. Plain C++ declarations;
+// builds without CUDA get a stub that throws.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 
 #include "localization/batch_fit.h"
@@ -27,6 +28,16 @@ class GpuBatchFit {
   // size changes), then the device copy is used.
   void fit(const LmCubicSpline& model, const LmSettings& settings, const RoiBatch& batch,
            LmResult* results);
+
+  // Fits n w × h ROIs already in device memory (device_pixels, laid out as RoiBatch::pixels;
+  // sizes already checked), start values from the data, no variance, into results (host, n
+  // entries). The upload path (fit) ends here too.
+  void fit_device(const LmIntegratedGaussian& model, const LmSettings& settings,
+                  const float* device_pixels, int64_t n, int w, int h, LmResult* results);
+  void fit_device(const LmAstigmaticGaussian& model, const LmSettings& settings,
+                  const float* device_pixels, int64_t n, int w, int h, LmResult* results);
+  void fit_device(const LmCubicSpline& model, const LmSettings& settings,
+                  const float* device_pixels, int64_t n, int w, int h, LmResult* results);
 
   struct Impl;  // device buffers (defined by the .cu; public for its helpers)
 

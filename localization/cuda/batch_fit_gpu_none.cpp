@@ -26,4 +26,17 @@ void GpuBatchFit::fit(const LmCubicSpline&, const LmSettings&, const RoiBatch&, 
   throw Error("GPU fitting: smlm was built without CUDA");
 }
 
+void GpuBatchFit::fit_device(const LmIntegratedGaussian&, const LmSettings&, const float*, int64_t,
+                             int, int, LmResult*) {
+  throw Error("GPU fitting: smlm was built without CUDA");
+}
+void GpuBatchFit::fit_device(const LmAstigmaticGaussian&, const LmSettings&, const float*, int64_t,
+                             int, int, LmResult*) {
+  throw Error("GPU fitting: smlm was built without CUDA");
+}
+void GpuBatchFit::fit_device(const LmCubicSpline&, const LmSettings&, const float*, int64_t, int,
+                             int, LmResult*) {
+  throw Error("GPU fitting: smlm was built without CUDA");
+}
+
 }  // namespace smlm::localization
