@@ -1,7 +1,10 @@
-// GpuBatchDetect: the frames of a batch go up once, on the detector's stream; conversion, the four
-// à-trous passes, the wavelet levels, the per-frame thresholds, the candidate test (compacted in
-// raster order by cub::DeviceSelect::If over pixel indices) and ROI extraction run there; only the
-// candidates and thresholds come back. Buffers are kept and only grow.
+// GpuBatchDetect: the frames of a batch go up once; conversion, the four à-trous passes, the
+// wavelet levels, the per-frame thresholds, the candidate test (compacted in raster order by
+// cub::DeviceSelect::If over pixel indices) and ROI extraction run on the detector's stream; only
+// the candidates and thresholds come back. Uploads overlap compute: the batch goes up in chunks of
+// whole frames, staged in pinned memory, on a second stream, and each chunk's filtering starts as
+// soon as its copy has landed while the next chunk is staged and copied. Buffers are kept and only
+// grow.
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
@@ -16,9 +19,16 @@
 
 namespace smlm::localization {
 
+// Chunks a batch is uploaded in (at most; one per frame for smaller batches).
+constexpr int kUploadChunks = 4;
+
 struct GpuBatchDetect::Impl {
   int device = 0;
-  cudaStream_t stream = nullptr;
+  cudaStream_t stream = nullptr;           // compute
+  cudaStream_t upload = nullptr;           // host → device copies
+  cudaEvent_t landed[kUploadChunks] = {};  // chunk c's copy is done
+  float* staging = nullptr;                // pinned host memory for the uploads
+  size_t staging_size = 0;                 // floats
   // Per pixel of the batch: electrons (converted in place from the uploaded ADU), scratch (then
   // F1), V1, V2 (then F2).
   kernels::DeviceBuffer<float> electrons, tmp, v1, v2;
@@ -31,7 +41,11 @@ struct GpuBatchDetect::Impl {
   kernels::DeviceBuffer<float> rois;
 
   ~Impl() {
+    for (cudaEvent_t e : landed)
+      if (e) cudaEventDestroy(e);
+    if (upload) cudaStreamDestroy(upload);
     if (stream) cudaStreamDestroy(stream);
+    if (staging) cudaFreeHost(staging);
   }
 };
 
@@ -89,8 +103,11 @@ GpuBatchDetect::GpuBatchDetect(int device) : impl_(std::make_unique<Impl>()) {
              "GPU detection: CUDA device " << device << " requested, " << n << " found");
   impl_->device = device;
   SMLM_CUDA_CHECK(cudaSetDevice(device));
-  // A blocking stream: work on the legacy default stream (the fitter's) waits for it.
+  // Blocking streams: work on the legacy default stream (the fitter's) waits for them.
   SMLM_CUDA_CHECK(cudaStreamCreate(&impl_->stream));
+  SMLM_CUDA_CHECK(cudaStreamCreate(&impl_->upload));
+  for (cudaEvent_t& e : impl_->landed)
+    SMLM_CUDA_CHECK(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
 }
 
 GpuBatchDetect::~GpuBatchDetect() = default;
@@ -130,23 +147,41 @@ void GpuBatchDetect::run(const CameraModel& camera, const DetectionSettings& det
   reserve(g.index, max_candidates);
   reserve(g.count, 1);
 
-  for (int64_t f = 0; f < nf; ++f)
-    SMLM_CUDA_CHECK(cudaMemcpyAsync(g.electrons.data() + f * npix, frames[f].data(),
-                                    npix * sizeof(float), cudaMemcpyHostToDevice, stream));
+  // Pinned staging for the whole batch. The previous run ended with both streams idle (its
+  // compute waited for every upload), so the staging memory is free to overwrite.
+  if (g.staging_size < static_cast<size_t>(total)) {
+    if (g.staging) SMLM_CUDA_CHECK(cudaFreeHost(g.staging));
+    g.staging = nullptr;
+    g.staging_size = 0;
+    SMLM_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&g.staging), total * sizeof(float)));
+    g.staging_size = static_cast<size_t>(total);
+  }
+  // Chunk by chunk: stage (CPU), copy (upload stream), then filter (compute stream, after the
+  // copy has landed) while the CPU stages the next chunk. Frames are independent, so each chunk's
+  // passes run on its own frames.
   float* const e = g.electrons.data();
-  kernels::parallel_for_gpu(total, AduToElectronsKernel{camera, e, e}, stream);
-  // V1 = k1 ∗ I, V2 = k2 ∗ V1 (x, then y), F1 = I − V1 into tmp, F2 = V1 − V2 into v2.
-  kernels::parallel_for_gpu(total, AtrousPassKernel{e, g.tmp.data(), w, h, 1, 1, 0}, stream);
-  kernels::parallel_for_gpu(total, AtrousPassKernel{g.tmp.data(), g.v1.data(), w, h, 1, 0, 1},
-                            stream);
-  kernels::parallel_for_gpu(total, AtrousPassKernel{g.v1.data(), g.tmp.data(), w, h, 2, 1, 0},
-                            stream);
-  kernels::parallel_for_gpu(total, AtrousPassKernel{g.tmp.data(), g.v2.data(), w, h, 2, 0, 1},
-                            stream);
+  const int64_t chunks = std::min<int64_t>(nf, kUploadChunks);
+  const int64_t per_chunk = (nf + chunks - 1) / chunks;
+  for (int64_t c = 0, f0 = 0; f0 < nf; ++c, f0 += per_chunk) {
+    const int64_t f1 = std::min(nf, f0 + per_chunk), off = f0 * npix, n = (f1 - f0) * npix;
+    for (int64_t f = f0; f < f1; ++f)
+      std::copy(frames[f].data(), frames[f].data() + npix, g.staging + f * npix);
+    SMLM_CUDA_CHECK(cudaMemcpyAsync(e + off, g.staging + off, n * sizeof(float),
+                                    cudaMemcpyHostToDevice, g.upload));
+    SMLM_CUDA_CHECK(cudaEventRecord(g.landed[c], g.upload));
+    SMLM_CUDA_CHECK(cudaStreamWaitEvent(stream, g.landed[c], 0));
+    // V1 = k1 ∗ I, V2 = k2 ∗ V1 (x, then y), F1 = I − V1 into tmp, F2 = V1 − V2 into v2.
+    float *ec = e + off, *tc = g.tmp.data() + off, *v1c = g.v1.data() + off,
+          *v2c = g.v2.data() + off;
+    kernels::parallel_for_gpu(n, AduToElectronsKernel{camera, ec, ec}, stream);
+    kernels::parallel_for_gpu(n, AtrousPassKernel{ec, tc, w, h, 1, 1, 0}, stream);
+    kernels::parallel_for_gpu(n, AtrousPassKernel{tc, v1c, w, h, 1, 0, 1}, stream);
+    kernels::parallel_for_gpu(n, AtrousPassKernel{v1c, tc, w, h, 2, 1, 0}, stream);
+    kernels::parallel_for_gpu(n, AtrousPassKernel{tc, v2c, w, h, 2, 0, 1}, stream);
+    kernels::parallel_for_gpu(n, WaveletLevelsKernel{ec, v1c, v2c, tc, v2c}, stream);
+  }
   const float* const f1 = g.tmp.data();
   const float* const f2 = g.v2.data();
-  kernels::parallel_for_gpu(
-      total, WaveletLevelsKernel{e, g.v1.data(), g.v2.data(), g.tmp.data(), g.v2.data()}, stream);
 
   moments_kernel<<<dim3(static_cast<unsigned>(nf), static_cast<unsigned>(parts)), kThreads, 0,
                    stream>>>(f1, npix, parts, g.partial.data());
