@@ -61,6 +61,16 @@ void BM_LocalizeGpu(benchmark::State& state) {
   run_localize(state, smlm::kernels::Device::cuda(0));
 }
 
+// Frames/s, megapixels/s and candidates per frame of a detection benchmark.
+void report_detection(benchmark::State& state, int64_t frames, int64_t candidates, int size) {
+  state.SetItemsProcessed(frames);
+  state.counters["frames/s"] =
+      benchmark::Counter(static_cast<double>(frames), benchmark::Counter::kIsRate);
+  state.counters["Mpx/s"] = benchmark::Counter(static_cast<double>(frames) * size * size / 1e6,
+                                               benchmark::Counter::kIsRate);
+  state.counters["cand/frame"] = static_cast<double>(candidates) / frames;
+}
+
 // Camera conversion is left out: detect() on frames of photoelectrons, one frame per call.
 void BM_Detect(benchmark::State& state) {
   const int size = static_cast<int>(state.range(0));
@@ -82,12 +92,7 @@ void BM_Detect(benchmark::State& state) {
     for (int64_t n : found) candidates += n;
     frames += static_cast<int64_t>(movie.size());
   }
-  state.SetItemsProcessed(frames);
-  state.counters["frames/s"] =
-      benchmark::Counter(static_cast<double>(frames), benchmark::Counter::kIsRate);
-  state.counters["Mpx/s"] = benchmark::Counter(static_cast<double>(frames) * size * size / 1e6,
-                                               benchmark::Counter::kIsRate);
-  state.counters["cand/frame"] = static_cast<double>(candidates) / frames;
+  report_detection(state, frames, candidates, size);
   smlm::kernels::set_cpu_threads(before);
 }
 
@@ -104,12 +109,7 @@ void BM_DetectGpu(benchmark::State& state) {
     candidates += static_cast<int64_t>(detector.candidates().size());
     frames += static_cast<int64_t>(movie.size());
   }
-  state.SetItemsProcessed(frames);
-  state.counters["frames/s"] =
-      benchmark::Counter(static_cast<double>(frames), benchmark::Counter::kIsRate);
-  state.counters["Mpx/s"] = benchmark::Counter(static_cast<double>(frames) * size * size / 1e6,
-                                               benchmark::Counter::kIsRate);
-  state.counters["cand/frame"] = static_cast<double>(candidates) / frames;
+  report_detection(state, frames, candidates, size);
 }
 
 BENCHMARK(BM_Localize)

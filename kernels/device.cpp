@@ -9,6 +9,8 @@
 
 #if SMLM_HAVE_CUDA
 #include <cuda_runtime_api.h>
+
+#include "kernels/cuda_check.h"
 #endif
 
 namespace smlm::kernels {
@@ -29,6 +31,15 @@ int cuda_device_count() {
   return n;
 #else
   return 0;
+#endif
+}
+
+void use_cuda_device(int index, const char* what) {
+  const int n = cuda_device_count();
+  SMLM_CHECK(index >= 0 && index < n,
+             what << ": CUDA device " << index << " requested, " << n << " found");
+#if SMLM_HAVE_CUDA
+  SMLM_CUDA_CHECK(cudaSetDevice(index));
 #endif
 }
 

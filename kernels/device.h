@@ -25,6 +25,9 @@ struct Device {
 bool cuda_compiled();
 // Number of usable CUDA devices; 0 when none, when no driver, or when compiled without CUDA.
 int cuda_device_count();
+// Makes CUDA device `index` current for this thread; throws smlm::Error naming `what` (e.g. "GPU
+// fitting") when it does not exist or CUDA was not compiled.
+void use_cuda_device(int index, const char* what);
 // Parses "cpu", "cuda" or "cuda:N"; throws smlm::Error for anything else or a missing GPU.
 Device parse_device(std::string_view text);
 

@@ -18,16 +18,8 @@ template <class Model>
 void run_cpu(const Model& model, const LmSettings& settings, const float* pixels,
              const float* variance, const double* starts, int64_t n, int w, int h,
              LmResult* results) {
-  BatchFitKernel<Model> kernel;
-  kernel.model = model;
-  kernel.settings = settings;
-  kernel.pixels = pixels;
-  kernel.variance = variance;
-  kernel.starts = starts;
-  kernel.w = w;
-  kernel.h = h;
-  kernel.results = results;
-  kernels::parallel_for(n, kernel);
+  kernels::parallel_for(
+      n, BatchFitKernel<Model>{model, settings, pixels, variance, starts, w, h, results});
 }
 
 template <class Model>

@@ -13,6 +13,7 @@
 #include <cub/device/device_select.cuh>
 
 #include "kernels/cuda_check.h"
+#include "kernels/device.h"
 #include "kernels/device_buffer.h"
 #include "kernels/parallel_for_cuda.cuh"
 #include "localization/cuda/detect_batch_gpu.h"
@@ -94,15 +95,8 @@ __global__ void moments_kernel(const float* f1, int64_t pixels, int parts, doubl
 }  // namespace
 
 GpuBatchDetect::GpuBatchDetect(int device) : impl_(std::make_unique<Impl>()) {
-  int n = 0;
-  if (cudaGetDeviceCount(&n) != cudaSuccess) {
-    cudaGetLastError();
-    n = 0;
-  }
-  SMLM_CHECK(device >= 0 && device < n,
-             "GPU detection: CUDA device " << device << " requested, " << n << " found");
+  kernels::use_cuda_device(device, "GPU detection");
   impl_->device = device;
-  SMLM_CUDA_CHECK(cudaSetDevice(device));
   // Blocking streams: work on the legacy default stream (the fitter's) waits for them.
   SMLM_CUDA_CHECK(cudaStreamCreate(&impl_->stream));
   SMLM_CUDA_CHECK(cudaStreamCreate(&impl_->upload));

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "kernels/cuda_check.h"
+#include "kernels/device.h"
 #include "kernels/device_buffer.h"
 #include "kernels/parallel_for_cuda.cuh"
 #include "simulation/cuda/movie_simulator_gpu.h"
@@ -21,15 +22,8 @@ struct GpuFrameRenderer::Impl {
 };
 
 GpuFrameRenderer::GpuFrameRenderer(int device) : impl_(std::make_unique<Impl>()) {
-  int n = 0;
-  if (cudaGetDeviceCount(&n) != cudaSuccess) {
-    cudaGetLastError();
-    n = 0;
-  }
-  SMLM_CHECK(device >= 0 && device < n,
-             "GPU simulation: CUDA device " << device << " requested, " << n << " found");
+  kernels::use_cuda_device(device, "GPU simulation");
   impl_->device = device;
-  SMLM_CUDA_CHECK(cudaSetDevice(device));
 }
 
 GpuFrameRenderer::~GpuFrameRenderer() = default;
