@@ -5,32 +5,20 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "nn/layers/conv_common.h"
 #include "nn/ops.h"
 
 namespace smlm::nn {
 
 Conv2d::Conv2d(const Conv2dOptions& o) : opt_(o) {
-  SMLM_CHECK(o.in_channels > 0 && o.out_channels > 0 && o.groups > 0 &&
-                 o.in_channels % o.groups == 0 && o.out_channels % o.groups == 0,
-             "Conv2d: " << o.in_channels << " -> " << o.out_channels
-                        << " channels do not split into " << o.groups << " groups");
-  const Shape ws{o.out_channels, o.in_channels / o.groups, o.kernel, o.kernel};
-  Tensor w(ws);
-  initialize(w, o.init, ws.c * o.kernel * o.kernel, ws.n * o.kernel * o.kernel, o.seed, 0);
-  weight = Parameter(w);
-  if (o.bias) bias = Parameter(Tensor::zeros(Shape{o.out_channels, 1, 1, 1}));
+  detail::check_groups("Conv2d", o.in_channels, o.out_channels, o.groups);
+  detail::init_weight_and_bias({o.out_channels, o.in_channels / o.groups, o.kernel, o.kernel},
+                               o.kernel, o.init, o.seed, o.bias, o.out_channels, weight, bias);
 }
 
 kernels::nn::Conv2dDesc Conv2d::desc(const Shape& x) const {
-  kernels::nn::Conv2dDesc d;
-  d.x = x;
-  d.out_channels = opt_.out_channels;
-  d.kernel_h = d.kernel_w = opt_.kernel;
-  d.stride_h = d.stride_w = opt_.stride;
-  d.pad_h = d.pad_w = opt_.padding;
-  d.dilation_h = d.dilation_w = opt_.dilation;
-  d.groups = opt_.groups;
-  return d;
+  return detail::conv_desc(x, opt_.out_channels,
+                           {opt_.kernel, opt_.stride, opt_.padding, opt_.dilation, opt_.groups});
 }
 
 Tensor Conv2d::forward(const Tensor& x, bool training) {
@@ -76,8 +64,7 @@ std::string Conv2d::describe() const {
 }
 
 std::vector<std::pair<std::string, Parameter*>> Conv2d::own_parameters() {
-  if (opt_.bias) return {{"weight", &weight}, {"bias", &bias}};
-  return {{"weight", &weight}};
+  return detail::weight_and_bias(weight, bias, opt_.bias);
 }
 
 }  // namespace smlm::nn

@@ -5,22 +5,17 @@
 
 #include "core/error.h"
 #include "kernels/nn/elementwise.h"
+#include "nn/layers/conv_common.h"
 #include "nn/ops.h"
 
 namespace smlm::nn {
 
 ConvTranspose2d::ConvTranspose2d(const ConvTranspose2dOptions& o) : opt_(o) {
-  SMLM_CHECK(o.in_channels > 0 && o.out_channels > 0 && o.groups > 0 &&
-                 o.in_channels % o.groups == 0 && o.out_channels % o.groups == 0,
-             "ConvTranspose2d: " << o.in_channels << " -> " << o.out_channels
-                                 << " channels do not split into " << o.groups << " groups");
+  detail::check_groups("ConvTranspose2d", o.in_channels, o.out_channels, o.groups);
   SMLM_CHECK(o.output_padding >= 0 && o.output_padding < o.stride,
              "ConvTranspose2d: output_padding must be below the stride");
-  const Shape ws{o.in_channels, o.out_channels / o.groups, o.kernel, o.kernel};
-  Tensor w(ws);
-  initialize(w, o.init, ws.c * o.kernel * o.kernel, ws.n * o.kernel * o.kernel, o.seed, 0);
-  weight = Parameter(w);
-  if (o.bias) bias = Parameter(Tensor::zeros(Shape{o.out_channels, 1, 1, 1}));
+  detail::init_weight_and_bias({o.in_channels, o.out_channels / o.groups, o.kernel, o.kernel},
+                               o.kernel, o.init, o.seed, o.bias, o.out_channels, weight, bias);
 }
 
 Shape ConvTranspose2d::output_shape(const Shape& x) const {
@@ -32,15 +27,8 @@ Shape ConvTranspose2d::output_shape(const Shape& x) const {
 }
 
 kernels::nn::Conv2dDesc ConvTranspose2d::adjoint(const Shape& x) const {
-  kernels::nn::Conv2dDesc d;
-  d.x = output_shape(x);
-  d.out_channels = opt_.in_channels;
-  d.kernel_h = d.kernel_w = opt_.kernel;
-  d.stride_h = d.stride_w = opt_.stride;
-  d.pad_h = d.pad_w = opt_.padding;
-  d.dilation_h = d.dilation_w = opt_.dilation;
-  d.groups = opt_.groups;
-  return d;
+  return detail::conv_desc(output_shape(x), opt_.in_channels,
+                           {opt_.kernel, opt_.stride, opt_.padding, opt_.dilation, opt_.groups});
 }
 
 Tensor ConvTranspose2d::forward(const Tensor& x, bool training) {
@@ -88,8 +76,7 @@ std::string ConvTranspose2d::describe() const {
 }
 
 std::vector<std::pair<std::string, Parameter*>> ConvTranspose2d::own_parameters() {
-  if (opt_.bias) return {{"weight", &weight}, {"bias", &bias}};
-  return {{"weight", &weight}};
+  return detail::weight_and_bias(weight, bias, opt_.bias);
 }
 
 }  // namespace smlm::nn
