@@ -1,5 +1,5 @@
-// Batch normalization: per-channel sums by channel_reduce (two passes for the variance), the
-// pointwise parts by launch; the same SMLM_HD math on both devices.
+// Batch normalization: per-channel sums by channel_reduce (two passes for the variance, one for
+// both gradient sums), the pointwise parts by launch_rows; the same SMLM_HD math on both devices.
 #include "kernels/nn/batch_norm.h"
 
 #include <cmath>
@@ -22,13 +22,13 @@ struct CenteredSquare {
     return d * d;
   }
 };
-struct Product {  // dy·(x − μ)·σ̂
-  const float *dy, *x, *mean, *invstd;
-  SMLM_HD double operator()(int64_t i, int64_t c) const {
-    return static_cast<double>(dy[i]) * ((static_cast<double>(x[i]) - mean[c]) * invstd[c]);
+struct GradSums {  // (Σ dy, Σ dy·(x − μ)) from one pass
+  const float *dy, *x, *mean;
+  SMLM_HD detail::Sum2 operator()(int64_t i, int64_t c) const {
+    const double g = dy[i];
+    return {g, g * (static_cast<double>(x[i]) - mean[c])};
   }
 };
-
 struct StoreMean {
   double inv_count;
   float* mean;
@@ -48,54 +48,74 @@ struct StoreStd {
     running_var[c] = static_cast<float>((1 - momentum) * running_var[c] + momentum * unbiased);
   }
 };
-struct Store {
-  float* out;
-  SMLM_HD void operator()(int64_t c, double s) const { out[c] = static_cast<float>(s); }
+struct StoreGrads {     // dβ = Σ dy, dγ = Σ dy·(x − μ)·σ̂
+  const float* invstd;  // σ̂ or, when `var`, the variance
+  float eps;
+  bool var;
+  float *dgamma, *dbeta;
+  SMLM_HD void operator()(int64_t c, detail::Sum2 s) const {
+    dbeta[c] = static_cast<float>(s.a);
+    dgamma[c] = static_cast<float>(var ? s.b / sqrt(static_cast<double>(invstd[c]) + eps)
+                                       : s.b * invstd[c]);
+  }
 };
 
-// Pointwise functors run per (plane, pixel): plane = n·C + c.
-struct Normalize {  // y = γ(x − μ)σ̂ + β; invstd holds σ̂ or, when `var`, the variance
+// Pointwise functors run per plane n·C + c (row) and pixel: the channel's scalars are set up once
+// per plane.
+struct Affine {  // y = (x − μ)·s + β, s = γσ̂
+  const float* x;
+  float* y;
+  float mean, scale, beta;
+  SMLM_HD void operator()(int64_t p) const { y[p] = (x[p] - mean) * scale + beta; }
+};
+struct Normalize {  // invstd holds σ̂ or, when `var`, the variance
   int64_t c, plane;
   const float *x, *gamma, *beta, *mean, *invstd;
   float eps;
   bool var;
   float* y;
-  SMLM_HD void operator()(int64_t row, int64_t p) const {
-    const int64_t k = row % c, i = row * plane + p;
+  SMLM_HD Affine row(int64_t row) const {
+    const int64_t k = row % c;
     const float s = var ? 1.f / sqrtf(invstd[k] + eps) : invstd[k];
-    y[i] = gamma[k] * (x[i] - mean[k]) * s + beta[k];
+    return {x + row * plane, y + row * plane, mean[k], gamma[k] * s, beta[k]};
   }
 };
 
-struct TrainingDx {  // dx = γσ̂/M·(M·dy − dβ − x̂·dγ)
+struct TrainingDxRow {  // dx = γσ̂/M·(M·dy − dβ − x̂·dγ)
+  const float *x, *dy;
+  float* dx;
+  float mean, invstd, scale, dbeta, dgamma, inv_count;
+  SMLM_HD void operator()(int64_t p) const {
+    const float xhat = (x[p] - mean) * invstd;
+    dx[p] = scale * (dy[p] - (dbeta + xhat * dgamma) * inv_count);
+  }
+};
+struct TrainingDx {
   int64_t c, plane;
   float inv_count;
   const float *x, *dy, *gamma, *mean, *invstd, *dgamma, *dbeta;
   float* dx;
-  SMLM_HD void operator()(int64_t row, int64_t p) const {
-    const int64_t k = row % c, i = row * plane + p;
-    const float xhat = (x[i] - mean[k]) * invstd[k];
-    dx[i] = gamma[k] * invstd[k] * (dy[i] - (dbeta[k] + xhat * dgamma[k]) * inv_count);
+  SMLM_HD TrainingDxRow row(int64_t row) const {
+    const int64_t k = row % c, i = row * plane;
+    return {x + i,    dy + i,    dx + i,   mean[k], invstd[k], gamma[k] * invstd[k],
+            dbeta[k], dgamma[k], inv_count};
   }
 };
 
-struct InferenceDx {
+struct ScaleRow {
+  const float* dy;
+  float* dx;
+  float scale;
+  SMLM_HD void operator()(int64_t p) const { dx[p] = dy[p] * scale; }
+};
+struct InferenceDx {  // dx = dy·γ/√(var + eps)
   int64_t c, plane;
   const float *dy, *gamma, *var;
   float eps;
   float* dx;
-  SMLM_HD void operator()(int64_t row, int64_t p) const {
-    const int64_t k = row % c, i = row * plane + p;
-    dx[i] = dy[i] * gamma[k] / sqrtf(var[k] + eps);
-  }
-};
-
-struct ProductVar {  // dy·(x − μ)/√(var + eps)
-  const float *dy, *x, *mean, *var;
-  float eps;
-  SMLM_HD double operator()(int64_t i, int64_t c) const {
-    return static_cast<double>(dy[i]) * (static_cast<double>(x[i]) - mean[c]) /
-           sqrt(static_cast<double>(var[c]) + eps);
+  SMLM_HD ScaleRow row(int64_t row) const {
+    const int64_t k = row % c;
+    return {dy + row * plane, dx + row * plane, gamma[k] / sqrtf(var[k] + eps)};
   }
 };
 
@@ -128,9 +148,8 @@ void batch_norm_forward_inference(const Device& d, const Shape& s, const float* 
 void batch_norm_backward(const Device& d, const Shape& s, const float* x, const float* dy,
                          const float* gamma, const float* save_mean, const float* save_invstd,
                          float* dx, float* dgamma, float* dbeta) {
-  detail::channel_reduce(d, s.n, s.c, s.plane(), Value{dy}, Store{dbeta});
-  detail::channel_reduce(d, s.n, s.c, s.plane(), Product{dy, x, save_mean, save_invstd},
-                         Store{dgamma});
+  detail::channel_reduce(d, s.n, s.c, s.plane(), GradSums{dy, x, save_mean},
+                         StoreGrads{save_invstd, 0.f, false, dgamma, dbeta});
   detail::launch_rows(d, s.n * s.c, s.plane(),
                       TrainingDx{s.c, s.plane(), 1.f / static_cast<float>(s.n * s.plane()), x, dy,
                                  gamma, save_mean, save_invstd, dgamma, dbeta, dx});
@@ -140,9 +159,8 @@ void batch_norm_backward_inference(const Device& d, const Shape& s, const float*
                                    const float* gamma, const float* running_mean,
                                    const float* running_var, float eps, float* dx, float* dgamma,
                                    float* dbeta) {
-  detail::channel_reduce(d, s.n, s.c, s.plane(), Value{dy}, Store{dbeta});
-  detail::channel_reduce(d, s.n, s.c, s.plane(), ProductVar{dy, x, running_mean, running_var, eps},
-                         Store{dgamma});
+  detail::channel_reduce(d, s.n, s.c, s.plane(), GradSums{dy, x, running_mean},
+                         StoreGrads{running_var, eps, true, dgamma, dbeta});
   detail::launch_rows(d, s.n * s.c, s.plane(),
                       InferenceDx{s.c, s.plane(), dy, gamma, running_var, eps, dx});
 }

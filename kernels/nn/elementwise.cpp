@@ -96,11 +96,16 @@ struct NonFiniteTerm {
   }  // inf−inf and NaN are NaN
 };
 
+struct AddScalar {
+  float b;
+  float* y;
+  SMLM_HD void operator()(int64_t p) const { y[p] += b; }
+};
 struct ChannelBias {  // per (plane n·C + c, pixel)
   const float* b;
   int64_t c, plane;
   float* y;
-  SMLM_HD void operator()(int64_t row, int64_t p) const { y[row * plane + p] += b[row % c]; }
+  SMLM_HD AddScalar row(int64_t row) const { return {b[row % c], y + row * plane}; }
 };
 struct ChannelTerm {
   const float* x;
@@ -111,6 +116,12 @@ struct StoreFloat {
   SMLM_HD void operator()(int64_t c, double v) const { out[c] = static_cast<float>(v); }
 };
 
+struct CopyRow {
+  const float* src;
+  float* dst;
+  bool acc;
+  SMLM_HD void operator()(int64_t p) const { dst[p] = acc ? dst[p] + src[p] : src[p]; }
+};
 struct CopyChannels {  // per (plane n·count + k, pixel)
   int64_t plane, count;
   const float* src;
@@ -118,11 +129,9 @@ struct CopyChannels {  // per (plane n·count + k, pixel)
   float* dst;
   int64_t dst_c, dst_c0;
   bool acc;
-  SMLM_HD void operator()(int64_t row, int64_t p) const {
+  SMLM_HD CopyRow row(int64_t row) const {
     const int64_t k = row % count, n = row / count;
-    const float v = src[(n * src_c + src_c0 + k) * plane + p];
-    float& d = dst[(n * dst_c + dst_c0 + k) * plane + p];
-    d = acc ? d + v : v;
+    return {src + (n * src_c + src_c0 + k) * plane, dst + (n * dst_c + dst_c0 + k) * plane, acc};
   }
 };
 

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -56,9 +58,11 @@ void launch(const Device& device, int64_t n, const F& f) {
   const int64_t blocks = (n + kCpuBlock - 1) / kCpuBlock;
   auto body = [&](int64_t b) {
     const int64_t end = std::min(n, (b + 1) * kCpuBlock);
-    // f(i) touches index i only (the contract of launch): the loop may run as SIMD lanes.
+    // A local copy keeps f's pointers in registers; f(i) touches index i only (the contract of
+    // launch), so the loop may run as SIMD lanes.
+    const F g = f;
 #pragma omp simd
-    for (int64_t i = b * kCpuBlock; i < end; ++i) f(i);
+    for (int64_t i = b * kCpuBlock; i < end; ++i) g(i);
   };
   parallel_for(blocks, body, kMinItemsPerThread);
 }
@@ -67,12 +71,16 @@ void launch(const Device& device, int64_t n, const F& f) {
 template <class F>
 __global__ void rows_kernel(int64_t width, F f) {
   const int64_t x = static_cast<int64_t>(blockIdx.y) * blockDim.x + threadIdx.x;
-  if (x < width) f(static_cast<int64_t>(blockIdx.x), x);
+  if (x < width) f.row(static_cast<int64_t>(blockIdx.x))(x);
 }
 #endif
 
-// f(row, x) for every row in [0, rows) and x in [0, width): for functors over image rows or planes,
-// whose per-row index arithmetic (divisions) the CPU then does once per row, not per element.
+// For functors over image rows or planes: f.row(r) returns row r's SMLM_HD functor g, and g(x)
+// runs element x, for every r in [0, rows) and x in [0, width). Per-row invariants — the divisions
+// that give a row's channel or source row, per-channel scales, row pointers — are computed once
+// per row on the CPU (once per thread on the GPU); g is a local there, so its members stay in
+// registers through the SIMD loop instead of being reloaded after every store. No (r, x) may
+// write what another (r', x') reads or writes.
 template <class F>
 void launch_rows(const Device& device, int64_t rows, int64_t width, const F& f) {
   if (rows <= 0 || width <= 0) return;
@@ -92,9 +100,11 @@ void launch_rows(const Device& device, int64_t rows, int64_t width, const F& f) 
   const int64_t per = std::max<int64_t>(1, kCpuBlock / width);  // rows per work item
   auto body = [&](int64_t b) {
     const int64_t end = std::min(rows, (b + 1) * per);
-    for (int64_t r = b * per; r < end; ++r)
+    for (int64_t r = b * per; r < end; ++r) {
+      const auto g = f.row(r);
 #pragma omp simd
-      for (int64_t x = 0; x < width; ++x) f(r, x);
+      for (int64_t x = 0; x < width; ++x) g(x);
+    }
   };
   parallel_for((rows + per - 1) / per, body, kMinItemsPerThread);
 }
@@ -133,20 +143,44 @@ double reduce_sum(const Device& device, int64_t n, const F& term) {
   return s;
 }
 
+// Two sums from one pass over the data: a channel_reduce term may return it instead of a double.
+struct Sum2 {
+  double a, b;
+  SMLM_HD Sum2& operator+=(const Sum2& o) {
+    a += o.a;
+    b += o.b;
+    return *this;
+  }
+};
+
+// The type a channel_reduce term returns: double or Sum2.
+template <class F>
+using TermSum = std::decay_t<decltype(std::declval<const F&>()(int64_t{}, int64_t{}))>;
+
+// Part J of a term's value: the double itself, or a Sum2's a (J = 0) or b (J = 1).
+template <int J>
+inline double part(double v) {
+  return v;
+}
+template <int J>
+inline double part(const Sum2& v) {
+  return J == 0 ? v.a : v.b;
+}
+
 #if defined(__CUDACC__)
 constexpr int kReduceThreads = 256;
 
 // Block (c, k) sums slice k of channel c's batch·plane elements into partial[c·slices + k];
 // fixed slices and a fixed tree make the sum the same on every run.
-template <class F>
+template <class F, class T>
 __global__ void channel_partial_kernel(int64_t batch, int64_t channels, int64_t plane, F term,
-                                       double* partial) {
-  __shared__ double acc[kReduceThreads];
+                                       T* partial) {
+  __shared__ T acc[kReduceThreads];
   const int64_t c = blockIdx.x, slices = gridDim.y, count = batch * plane;
   const int64_t per = (count + slices - 1) / slices;
   const int64_t begin = blockIdx.y * per;
   const int64_t end = begin + per < count ? begin + per : count;
-  double s = 0;
+  T s{};
   for (int64_t j = begin + threadIdx.x; j < end; j += kReduceThreads) {
     const int64_t n = j / plane, p = j - n * plane;
     s += term((n * channels + c) * plane + p, c);
@@ -161,20 +195,19 @@ __global__ void channel_partial_kernel(int64_t batch, int64_t channels, int64_t 
 }
 
 // One thread per channel adds its slices in order and hands the sum to out.
-template <class Out>
-__global__ void channel_finish_kernel(int64_t channels, int64_t slices, const double* partial,
-                                      Out out) {
+template <class T, class Out>
+__global__ void channel_finish_kernel(int64_t channels, int64_t slices, const T* partial, Out out) {
   const int64_t c = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (c >= channels) return;
-  double s = 0;
+  T s{};
   for (int64_t k = 0; k < slices; ++k) s += partial[c * slices + k];
   out(c, s);
 }
 
-// A per-thread scratch array of doubles on the current GPU, grown as needed.
-inline double* reduce_scratch(int device, size_t count) {
+// A per-thread scratch block on the current GPU, grown as needed.
+inline void* reduce_scratch(int device, size_t bytes) {
   struct Scratch {
-    double* p = nullptr;
+    void* p = nullptr;
     size_t n = 0;
     int device = -1;
     ~Scratch() {
@@ -182,12 +215,12 @@ inline double* reduce_scratch(int device, size_t count) {
     }
   };
   thread_local Scratch s;
-  if (s.device != device || s.n < count) {
+  if (s.device != device || s.n < bytes) {
     if (s.p) cudaFree(s.p);
     s.p = nullptr;
     s.n = 0;
-    SMLM_CUDA_CHECK(cudaMalloc(&s.p, count * sizeof(double)));
-    s.n = count;
+    SMLM_CUDA_CHECK(cudaMalloc(&s.p, bytes));
+    s.n = bytes;
     s.device = device;
   }
   return s.p;
@@ -195,11 +228,13 @@ inline double* reduce_scratch(int device, size_t count) {
 #endif
 
 // For each channel c of an (batch, channels, plane) tensor: out(c, Σ term(index, c)) over its
-// batch·plane elements, where index is the element's flat NCHW index. `out` is an SMLM_HD functor
-// that stores the channel's sum (in the device's memory).
+// batch·plane elements, where index is the element's flat NCHW index. term returns a double, or a
+// Sum2 for two sums in one pass; `out` is an SMLM_HD functor that stores the channel's sum (in the
+// device's memory).
 template <class F, class Out>
 void channel_reduce(const Device& device, int64_t batch, int64_t channels, int64_t plane,
                     const F& term, const Out& out) {
+  using T = TermSum<F>;
   if (channels <= 0) return;
   if (device.is_cuda()) {
 #if defined(__CUDACC__)
@@ -207,7 +242,8 @@ void channel_reduce(const Device& device, int64_t batch, int64_t channels, int64
     // Enough blocks to fill the GPU: slices of ~16k elements, at most 1024 per channel.
     const int64_t count = batch * plane;
     const int64_t slices = std::clamp<int64_t>(count / 16384, 1, 1024);
-    double* partial = reduce_scratch(device.index, static_cast<size_t>(channels * slices));
+    T* partial = static_cast<T*>(
+        reduce_scratch(device.index, static_cast<size_t>(channels * slices) * sizeof(T)));
     channel_partial_kernel<<<dim3(static_cast<unsigned>(channels), static_cast<unsigned>(slices)),
                              kReduceThreads>>>(batch, channels, plane, term, partial);
     SMLM_CUDA_CHECK(cudaGetLastError());
@@ -219,19 +255,39 @@ void channel_reduce(const Device& device, int64_t batch, int64_t channels, int64
     no_cuda();
 #endif
   }
+  constexpr int kParts = std::is_same_v<T, Sum2> ? 2 : 1;
   auto body = [&](int64_t c) {
-    // Eight independent partial sums: no serial dependency chain, and the loop vectorizes.
-    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    const F t = term;  // a local copy: its members stay in registers
+    // Per part of the sum, eight independent partial sums — no serial dependency chain, and the
+    // loop vectorizes — and a ninth for the remainder, so that the eight are indexed by constants
+    // only and may live in registers.
+    double acc[kParts][8] = {}, rest[kParts] = {};
+    auto add = [&]<int J>(int64_t base, int64_t from, int64_t to) {
+      int64_t p = from;
+      for (; p + 8 <= to; p += 8)
+        for (int k = 0; k < 8; ++k) acc[J][k] += part<J>(t(base + p + k, c));
+      for (; p < to; ++p) rest[J] += part<J>(t(base + p, c));
+    };
+    // A Sum2's parts are summed in loops of their own (the compiler vectorizes one reduction per
+    // loop, not two) over chunks small enough to stay in the L1 cache for the second.
+    const int64_t chunk = kParts == 2 ? 1024 : plane;
     for (int64_t n = 0; n < batch; ++n) {
       const int64_t base = (n * channels + c) * plane;
-      int64_t p = 0;
-      for (; p + 8 <= plane; p += 8)
-        for (int k = 0; k < 8; ++k) acc[k] += term(base + p + k, c);
-      for (; p < plane; ++p) acc[p % 8] += term(base + p, c);
+      for (int64_t from = 0; from < plane; from += chunk) {
+        const int64_t to = std::min(plane, from + chunk);
+        add.template operator()<0>(base, from, to);
+        if constexpr (kParts == 2) add.template operator()<1>(base, from, to);
+      }
     }
-    double s = 0;
-    for (double a : acc) s += a;
-    out(c, s);
+    double s[kParts];
+    for (int j = 0; j < kParts; ++j) {
+      s[j] = rest[j];
+      for (double a : acc[j]) s[j] += a;
+    }
+    if constexpr (kParts == 2)
+      out(c, Sum2{s[0], s[1]});
+    else
+      out(c, s[0]);
   };
   // Parallel over channels only when each holds enough work.
   parallel_for(

@@ -83,6 +83,49 @@ TEST_P(BatchNormTest, Inference) {
   }
 }
 
+// Planes longer than the CPU's reduction chunk (1024) and not a multiple of the SIMD width, with a
+// channel mean far from 0: the chunked two-part gradient sums and the per-plane scalars.
+TEST_P(BatchNormTest, LargeOddPlanesMatchReference) {
+  SMLM_TEST_DEVICE(device, GetParam());
+  const Shape s{2, 3, 37, 41};
+  const float eps = 1e-5f, momentum = 0.1f;
+  auto x = random_vector(s.numel(), 31, -1.f, 2.f);
+  for (size_t i = 0; i < x.size(); ++i) x[i] += 10.f * float((i / s.plane()) % s.c);
+  const auto gamma = random_vector(s.c, 32, 0.5f, 1.5f), beta = random_vector(s.c, 33);
+  const auto dy = random_vector(s.numel(), 34);
+  DeviceArray X(device, x), G(device, gamma), B(device, beta), DY(device, dy), Y(device, x.size());
+  DeviceArray RM(device, s.c), RV(device, std::vector<float>(s.c, 1.f)), SM(device, s.c),
+      SI(device, s.c), DX(device, x.size()), DG(device, s.c), DB(device, s.c);
+  kernels::nn::batch_norm_forward_training(device, s, X.get(), G.get(), B.get(), eps, momentum,
+                                           Y.get(), RM.get(), RV.get(), SM.get(), SI.get());
+  std::vector<float> mean, var, dg, db;
+  EXPECT_LT(normalized_error(Y.host(),
+                             reference::batch_norm_forward(s, x, gamma, beta, eps, &mean, &var)),
+            1e-12);
+  kernels::nn::batch_norm_backward(device, s, X.get(), DY.get(), G.get(), SM.get(), SI.get(),
+                                   DX.get(), DG.get(), DB.get());
+  const auto dx = reference::batch_norm_backward(s, x, dy, gamma, eps, &dg, &db);
+  EXPECT_LT(normalized_error(DX.host(), dx), 1e-10);
+  EXPECT_LT(normalized_error(DG.host(), dg), 1e-12);
+  EXPECT_LT(normalized_error(DB.host(), db), 1e-12);
+
+  // Inference with the batch statistics as running ones: the same y, dγ and dβ; dx = dy·γσ̂.
+  DeviceArray M(device, mean), V(device, var), Y2(device, x.size());
+  kernels::nn::batch_norm_forward_inference(device, s, X.get(), G.get(), B.get(), M.get(), V.get(),
+                                            eps, Y2.get());
+  EXPECT_LT(normalized_error(Y2.host(), Y.host()), 1e-12);
+  kernels::nn::batch_norm_backward_inference(device, s, X.get(), DY.get(), G.get(), M.get(),
+                                             V.get(), eps, DX.get(), DG.get(), DB.get());
+  EXPECT_LT(normalized_error(DG.host(), dg), 1e-12);
+  EXPECT_LT(normalized_error(DB.host(), db), 1e-12);
+  std::vector<float> dx_inf(x.size());
+  for (int64_t i = 0; i < s.numel(); ++i) {
+    const int64_t c = (i / s.plane()) % s.c;
+    dx_inf[i] = float(dy[i] * gamma[c] / std::sqrt(double(var[c]) + eps));
+  }
+  EXPECT_LT(normalized_error(DX.host(), dx_inf), 1e-12);
+}
+
 INSTANTIATE_TEST_SUITE_P(Devices, BatchNormTest, testing::ValuesIn(test_device_kinds()),
                          device_kind_name);
 

@@ -44,6 +44,11 @@ std::vector<Case> cases() {
     v.push_back({m ? "max_3x3_s1_p1" : "avg_3x3_s1_p1", make(k, {2, 2, 6, 5}, 3, 1, 1), true});
   }
   v.push_back({"max_ties_2x2", make(PoolKind::max, {2, 3, 8, 8}, 2, 2, 0), true});
+  // Rows wider than the SIMD width and not a multiple of it; even and odd sizes.
+  v.push_back({"max_2x2_wide", make(PoolKind::max, {2, 3, 6, 38}, 2, 2, 0), false});
+  v.push_back({"max_2x2_wide_odd", make(PoolKind::max, {1, 2, 7, 41}, 2, 2, 0), false});
+  v.push_back({"max_ties_2x2_wide", make(PoolKind::max, {2, 2, 4, 36}, 2, 2, 0), true});
+  v.push_back({"avg_2x2_wide_odd", make(PoolKind::average, {1, 2, 7, 41}, 2, 2, 0), false});
   return v;
 }
 

@@ -35,12 +35,9 @@ double bilinear(const std::vector<float>& x, const Shape& s, int64_t nc, int f, 
          ty * ((1 - tx) * v(y1, x0) + tx * v(y1, x1));
 }
 
-class UpsampleTest : public testing::TestWithParam<std::tuple<DeviceKind, UpsampleMode, int>> {};
-
-TEST_P(UpsampleTest, ForwardAndAdjoint) {
-  const auto& [kind, mode, f] = GetParam();
-  SMLM_TEST_DEVICE(device, kind);
-  const Shape s{2, 3, 5, 4};
+// Forward values against the formulas, and the backward pass as the forward pass's adjoint.
+void expect_forward_and_adjoint(const kernels::Device& device, UpsampleMode mode, int f,
+                                const Shape& s) {
   const int64_t ny = s.numel() * f * f, oh = s.h * f, ow = s.w * f;
   const auto x = random_vector(s.numel(), 41), dy = random_vector(ny, 42);
   DeviceArray X(device, x), Y(device, ny), DY(device, dy), DX(device, x.size());
@@ -59,11 +56,26 @@ TEST_P(UpsampleTest, ForwardAndAdjoint) {
   EXPECT_NEAR(lhs, rhs, 1e-5 * std::max(1.0, std::fabs(lhs)));
 }
 
+class UpsampleTest : public testing::TestWithParam<std::tuple<DeviceKind, UpsampleMode, int>> {};
+
+TEST_P(UpsampleTest, ForwardAndAdjoint) {
+  const auto& [kind, mode, f] = GetParam();
+  SMLM_TEST_DEVICE(device, kind);
+  expect_forward_and_adjoint(device, mode, f, Shape{2, 3, 5, 4});
+}
+
+// Rows wider than the SIMD width and not a multiple of it, an odd number of them.
+TEST_P(UpsampleTest, WideOddRows) {
+  const auto& [kind, mode, f] = GetParam();
+  SMLM_TEST_DEVICE(device, kind);
+  expect_forward_and_adjoint(device, mode, f, Shape{2, 2, 3, 13});
+}
+
 INSTANTIATE_TEST_SUITE_P(Devices, UpsampleTest,
                          testing::Combine(testing::ValuesIn(test_device_kinds()),
                                           testing::Values(UpsampleMode::nearest,
                                                           UpsampleMode::bilinear),
-                                          testing::Values(1, 2, 3, 8)),
+                                          testing::Values(1, 2, 3, 4, 8)),
                          [](const auto& i) {
                            return std::string(std::get<0>(i.param) == DeviceKind::cpu ? "cpu"
                                                                                       : "cuda") +
