@@ -1,10 +1,12 @@
 // Fits per second of the Poisson-MLE fitters on simulated integrated-Gaussian ROIs (2000 photons,
 // 20 background photons/px, sigma 1.3 px), by ROI size and thread count: Ceres (MleFitter), the
-// batched Levenberg–Marquardt fitter on CPU threads and, when a GPU exists, on CUDA; and 3D LM
-// fits (astigmatic Gaussian, cubic spline of its stack) with their z-scan starts, one thread.
+// batched Levenberg–Marquardt fitter on CPU threads and, when a GPU exists, on CUDA; LM fits/s by
+// batch size (10³ … 10⁷); and 3D LM fits (astigmatic Gaussian, cubic spline of its stack) with
+// their z-scan starts, one thread.
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <vector>
@@ -129,6 +131,43 @@ void BM_LmFitGpu(benchmark::State& state) {
   report_lm(state, fits, 1, results);
 }
 
+// n ROIs of size² made of make_rois' first 16384 repeated (simulating 10⁷ ROIs would take longer
+// than fitting them).
+smlm::localization::RoiBatch make_rois_tiled(int size, int64_t n) {
+  const smlm::localization::RoiBatch pool =
+      make_rois(size, static_cast<int>(std::min<int64_t>(n, 16384)));
+  smlm::localization::RoiBatch set;
+  set.w = set.h = size;
+  const size_t np = static_cast<size_t>(size) * size, m = static_cast<size_t>(pool.count());
+  set.pixels.resize(static_cast<size_t>(n) * np);
+  set.starts.resize(static_cast<size_t>(n) * 5);
+  for (int64_t i = 0; i < n; ++i) {
+    const size_t k = static_cast<size_t>(i) % m;
+    std::copy_n(pool.pixels.begin() + k * np, np, set.pixels.begin() + i * np);
+    std::copy_n(pool.starts.begin() + k * 5, 5, set.starts.begin() + i * 5);
+  }
+  return set;
+}
+
+// Fits/s of 7×7 ROIs by batch size, 10³ … 10⁷: on every CPU thread (device 0) or the GPU
+// (device 1, host↔device copies included). Small batches show the per-call overhead.
+void BM_LmFitBatch(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  const bool gpu = state.range(1) != 0;
+  const auto set = make_rois_tiled(7, n);
+  smlm::localization::BatchFitter fitter(
+      LmIntegratedGaussian::settings(false),
+      gpu ? smlm::kernels::Device::cuda(0) : smlm::kernels::Device::cpu());
+  std::vector<smlm::localization::LmResult> results;
+  fitter.fit(set, results);  // buffers allocated before timing
+  int64_t fits = 0;
+  for (auto _ : state) {
+    fitter.fit(set, results);
+    fits += n;
+  }
+  report_lm(state, fits, gpu ? 1 : smlm::kernels::cpu_threads(), results);
+}
+
 // 3D: astigmatic ROIs (2000 photons, bg 15, z uniform over ±600 nm) fitted with the astigmatic
 // Gaussian (model 0) or a 2×-oversampled spline of its stack (model 1), starts from the z scan.
 smlm::psf::AstigmaticCalibration bench_curves() {
@@ -218,6 +257,12 @@ BENCHMARK(BM_LmFit)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
+BENCHMARK(BM_LmFitBatch)
+    ->ArgNames({"batch", "gpu"})
+    ->ArgsProduct({{1000, 10000, 100000, 1000000, 10000000}, {0}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -225,6 +270,11 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark("BM_LmFitGpu", BM_LmFitGpu)
         ->ArgNames({"roi", "fixed_sigma"})
         ->ArgsProduct({{5, 7, 9, 11, 15}, {0, 1}})
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
+    benchmark::RegisterBenchmark("BM_LmFitBatch", BM_LmFitBatch)
+        ->ArgNames({"batch", "gpu"})
+        ->ArgsProduct({{1000, 10000, 100000, 1000000, 10000000}, {1}})
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime();
   }
