@@ -96,8 +96,7 @@ TEST(DeepStormTraining, SmallNetTrainsAndLocalizes) {
   std::printf(
       "trained %d steps in %.1f s (%.2f steps/s); validation loss %.4g -> %.4g, last %.4g\n", steps,
       seconds, steps / seconds, first_validation, validation, last);
-  EXPECT_LT(validation, 0.5 * first_validation);
-  EXPECT_LT(seconds, 90.0);
+  EXPECT_LT(validation, 0.5 * first_validation);  // speed is bench/deepstorm_bench's, not a test's
 
   const std::string path = temp_path("deepstorm_small");
   trainer.save(path);
