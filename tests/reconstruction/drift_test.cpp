@@ -1,6 +1,6 @@
 // Tests of drift correction: RCC and fiducial tracking recover a simulated linear + sinusoidal
-// drift of a blinking filament structure, apply_drift subtracts a curve, and bad input is
-// rejected.
+// drift of a blinking filament structure, RCC drops segment pairs that lock onto the wrong peak of
+// a periodic sample, apply_drift subtracts a curve, and bad input is rejected.
 #include "reconstruction/drift.h"
 
 #include <gtest/gtest.h>
@@ -135,6 +135,45 @@ TEST(DriftRcc, LinearInterpolationAlsoWorks) {
   s.interpolation = DriftInterpolation::linear;
   const DriftCurve c = estimate_drift_rcc(t, s);
   EXPECT_LE(rms_error(c, frames, true), 6.0);
+}
+
+// Sites on parallel lines 160 nm apart (x), along the whole field in y: the segment images
+// correlate about as well one period off as at the true shift, so with few localizations per
+// segment some pairs lock onto a neighbouring line. Their residuals stand out from the
+// least-squares solution, and rejecting them is what keeps the drift right.
+std::vector<Site> grating_sites(kernels::Rng& rng, int sites, double field, double period) {
+  std::vector<Site> out;
+  const int lines = static_cast<int>(field / period);
+  for (int s = 0; s < sites; ++s) {
+    const int line = static_cast<int>(rng.uniform() * lines);
+    out.push_back({(line + 0.5) * period, rng.uniform() * field});
+  }
+  return out;
+}
+
+TEST(DriftRcc, DropsPairsLockedOntoTheWrongPeak) {
+  kernels::Rng rng(2, 0);
+  const int frames = 2000;
+  const auto sites = grating_sites(rng, 4000, 6000, 160);
+  const LocalizationTable t = blinking_movie(sites, frames, 2, 10, 22);
+  DriftSettings s;
+  s.segments = 12;
+  RccReport with, without;
+  const DriftCurve c = estimate_drift_rcc(t, s, &with);
+  DriftSettings keep_all = s;
+  keep_all.max_residual_nm = 1e9;
+  const DriftCurve d = estimate_drift_rcc(t, keep_all, &without);
+  const double rms_with = rms_error(c, frames, true), rms_without = rms_error(d, frames, true);
+  std::printf(
+      "grating: %d of %d pairs dropped, drift error %.1f nm RMS (%.1f nm keeping every pair, "
+      "residual %.1f nm RMS)\n",
+      with.pairs_dropped, with.pairs, rms_with, rms_without, without.rms_residual_nm);
+  // Seeds 1–3 all drop 16–37 of 66 pairs and land at 4.3–4.8 nm (27–50 nm keeping them all);
+  // with 4 localizations per frame no pair goes astray and nothing is dropped.
+  EXPECT_GE(with.pairs_dropped, 5);
+  EXPECT_LE(rms_with, 8.0);
+  EXPECT_GE(rms_without, 3 * rms_with);
+  EXPECT_EQ(without.pairs_dropped, 0);
 }
 
 TEST(DriftRcc, RejectsBadInput) {
