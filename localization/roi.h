@@ -31,16 +31,9 @@ SMLM_HD_INLINE void extract_roi(const float* frame, int frame_w, int x0, int y0,
 }
 
 // e[i] = ∫ over [i − ½, i + ½] of a unit Gaussian centred at x0 with width sigma, i < n
-// (psf::IntegratedGaussian::integral_1d), from the n + 1 pixel edges: one erf per edge, shared by
-// the two pixels beside it.
+// (psf::IntegratedGaussian::pixel_integrals: one erf per pixel edge).
 SMLM_HD_INLINE void pixel_integrals_1d(int n, double x0, double sigma, double* e) {
-  const double c = 0.70710678118654752440 / sigma;
-  double lower = std::erf((-0.5 - x0) * c);
-  for (int i = 0; i < n; ++i) {
-    const double upper = std::erf((i + 0.5 - x0) * c);
-    e[i] = 0.5 * (upper - lower);
-    lower = upper;
-  }
+  psf::IntegratedGaussian::pixel_integrals(n, x0, sigma, e);
 }
 
 // Start values θ = (x, y, N, bg, σ) [ROI pixels, photoelectrons] for a fit of the integrated

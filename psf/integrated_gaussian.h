@@ -38,6 +38,18 @@ struct IntegratedGaussian {
                   std::erf((i - x0 - 0.5) * kInvSqrt2 / sigma));
   }
 
+  // e[i] = integral_1d(i, x0, sigma) for i < n, from the n + 1 pixel edges: one erf per edge,
+  // shared by the two pixels beside it.
+  SMLM_HD static void pixel_integrals(int n, double x0, double sigma, double* e) {
+    const double c = 0.70710678118654752440 / sigma;
+    double lower = std::erf((-0.5 - x0) * c);
+    for (int i = 0; i < n; ++i) {
+      const double upper = std::erf((i + 0.5 - x0) * c);
+      e[i] = 0.5 * (upper - lower);
+      lower = upper;
+    }
+  }
+
   // Expected photons at pixel (px, py).
   SMLM_HD static double value(const double* theta, double px, double py) {
     return theta[kN] * integral_1d(px, theta[kX], theta[kSigma]) *

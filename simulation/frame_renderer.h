@@ -49,11 +49,41 @@ struct FrameRenderer {
   psf::AstigmaticGaussian astigmatic;  // RenderPsf::astigmatic
   psf::CubicSplinePsf spline;          // RenderPsf::spline; coefficients on the running device
   double cutoff_px = 6;                // skip emitters farther than this along x or y [px]
-  double background = 0;               // photons per pixel
+  // Optional, for the integrated Gaussian and the astigmatic PSF: per emitter k (in `emitters`'
+  // order), its pixel integrals Ex over table_side pixels from x = table_origin(e.x), then Ey
+  // likewise, at tables + k·2·table_side (fill_table; MovieSimulator and the GPU renderer fill
+  // them before a frame). One erf per pixel edge per emitter instead of four per pixel and
+  // emitter. Null: each pixel computes its integrals itself (the same function, the same value
+  // to rounding).
+  double* tables = nullptr;
+  int table_side = 0;     // table_side_for(cutoff_px)
+  double background = 0;  // photons per pixel
   CameraNoise camera;
   uint64_t seed = 0;
   int64_t frame = 0;
   float* out = nullptr;  // width·height ADU values
+
+  // A table wide enough for every pixel within `cutoff` of an emitter along an axis.
+  static int table_side_for(double cutoff) {
+    return 2 * static_cast<int>(std::ceil(cutoff + 0.5)) + 1;
+  }
+  // The first pixel of a table along an axis for an emitter at coordinate c.
+  SMLM_HD int table_origin(double c) const {
+    return static_cast<int>(std::floor(c + 0.5)) - (table_side - 1) / 2;
+  }
+  // Fills emitter k's table (tables must hold 2·table_side doubles per emitter).
+  SMLM_HD void fill_table(int64_t k) const {
+    const FrameEmitter e = emitters[k];
+    double sx = sigma_px, sy = sigma_px;
+    if (psf == RenderPsf::astigmatic) {
+      double dsx, dsy;
+      astigmatic.sigmas(e.z, sx, sy, dsx, dsy);
+    }
+    double* t = tables + k * 2 * table_side;
+    psf::IntegratedGaussian::pixel_integrals(table_side, e.x - table_origin(e.x), sx, t);
+    psf::IntegratedGaussian::pixel_integrals(table_side, e.y - table_origin(e.y), sy,
+                                             t + table_side);
+  }
 
   SMLM_HD void operator()(int64_t i) const {
     const int px = static_cast<int>(i % width), py = static_cast<int>(i / width);
@@ -70,16 +100,22 @@ struct FrameRenderer {
     for (int64_t k = lo; k < num_emitters && emitters[k].y <= y_max; ++k) {
       const FrameEmitter e = emitters[k];
       if (std::fabs(e.x - px) > cutoff_px) continue;
-      mu += e.photons * psf_value(e, px, py);
+      mu += e.photons * psf_value(e, k, px, py);
     }
     mu = mu > 0 ? mu : 0.0;
     kernels::Rng rng(seed, pixel_stream(frame, static_cast<int64_t>(width) * height, i));
     out[i] = camera.adu(mu, rng);
   }
 
-  // The fraction of emitter e's photons that pixel (px, py) receives.
-  SMLM_HD double psf_value(const FrameEmitter& e, int px, int py) const {
+  // The fraction of emitter e's photons (emitter k of `emitters`) that pixel (px, py) receives.
+  SMLM_HD double psf_value(const FrameEmitter& e, int64_t k, int px, int py) const {
     using G = psf::IntegratedGaussian;
+    if (tables != nullptr && psf != RenderPsf::spline) {
+      const int ix = px - table_origin(e.x), iy = py - table_origin(e.y);
+      if (ix < 0 || ix >= table_side || iy < 0 || iy >= table_side) return 0.0;
+      const double* t = tables + k * 2 * table_side;
+      return t[ix] * t[table_side + iy];
+    }
     if (psf == RenderPsf::astigmatic) {
       double sx, sy, dsx, dsy;
       astigmatic.sigmas(e.z, sx, sy, dsx, dsy);
@@ -92,6 +128,12 @@ struct FrameRenderer {
     }
     return G::integral_1d(px, e.x, sigma_px) * G::integral_1d(py, e.y, sigma_px);
   }
+};
+
+// Runs FrameRenderer::fill_table per emitter (kernels::parallel_for or parallel_for_gpu).
+struct FrameTables {
+  FrameRenderer r;
+  SMLM_HD void operator()(int64_t k) const { r.fill_table(k); }
 };
 
 }  // namespace smlm::simulation

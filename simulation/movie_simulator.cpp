@@ -172,9 +172,15 @@ bool MovieSimulator::next(ImageF& adu, LocalizationTable& truth) {
   fr.frame = frame_;
   fr.out = adu.data();
   const int64_t pixels = static_cast<int64_t>(s.width) * s.height;
+  if (s.psf != RenderPsf::spline) fr.table_side = FrameRenderer::table_side_for(fr.cutoff_px);
   if (gpu_) {
-    gpu_->render(fr, emitters_, adu.data());
+    gpu_->render(fr, emitters_, adu.data());  // fills the tables on the GPU
   } else {
+    if (fr.table_side > 0) {
+      tables_.resize(emitters_.size() * 2 * static_cast<size_t>(fr.table_side));
+      fr.tables = tables_.data();
+      kernels::parallel_for(fr.num_emitters, FrameTables{fr}, 64);
+    }
     kernels::parallel_for(pixels, fr, 1024);
   }
   ++frame_;

@@ -106,6 +106,7 @@ class MovieSimulator {
   std::unique_ptr<GpuFrameRenderer> gpu_;
   std::vector<double> on_fraction_;     // per molecule, this frame
   std::vector<FrameEmitter> emitters_;  // this frame's emitting molecules, sorted by y
+  std::vector<double> tables_;          // FrameRenderer::tables of the current frame (CPU)
 };
 
 // True when smlm was built with CUDA and a CUDA device is usable.

@@ -16,8 +16,9 @@ struct GpuFrameRenderer::Impl {
   int device = 0;
   kernels::DeviceBuffer<FrameEmitter> emitters;
   kernels::DeviceBuffer<float> pixels;
-  kernels::DeviceBuffer<float> spline;  // device copy of the spline PSF's coefficients
-  const float* spline_host = nullptr;   // what it copies
+  kernels::DeviceBuffer<double> tables;  // FrameRenderer::tables of the current frame
+  kernels::DeviceBuffer<float> spline;   // device copy of the spline PSF's coefficients
+  const float* spline_host = nullptr;    // what it copies
   size_t spline_size = 0;
 };
 
@@ -52,6 +53,13 @@ void GpuFrameRenderer::render(FrameRenderer r, const std::vector<FrameEmitter>& 
   r.emitters = impl_->emitters.data();
   r.num_emitters = static_cast<int64_t>(n);
   r.out = impl_->pixels.data();
+  r.tables = nullptr;
+  if (r.table_side > 0 && n > 0) {
+    const size_t t = n * 2 * static_cast<size_t>(r.table_side);
+    if (impl_->tables.size() < t) impl_->tables.resize(std::max(t, 2 * impl_->tables.size()));
+    r.tables = impl_->tables.data();
+    kernels::parallel_for_gpu(static_cast<int64_t>(n), FrameTables{r});
+  }
   kernels::parallel_for_gpu(static_cast<int64_t>(pixels), r);
   SMLM_CUDA_CHECK(
       cudaMemcpy(out, impl_->pixels.data(), pixels * sizeof(float), cudaMemcpyDeviceToHost));

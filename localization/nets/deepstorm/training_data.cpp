@@ -37,6 +37,10 @@ void simulate_patch(const DataSettings& s, uint64_t seed, int64_t index, std::ve
   r.seed = seed ^ 0x5DEECE66DULL;
   r.frame = index;
   r.out = adu.data();
+  r.table_side = simulation::FrameRenderer::table_side_for(r.cutoff_px);
+  std::vector<double> tables(static_cast<size_t>(n) * 2 * r.table_side);
+  r.tables = tables.data();
+  for (int k = 0; k < n; ++k) r.fill_table(k);
   for (int64_t i = 0; i < int64_t{p} * p; ++i) r(i);
 }
 
