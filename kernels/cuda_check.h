@@ -6,10 +6,12 @@
 
 #include "core/error.h"
 
-#define SMLM_CUDA_CHECK(call)                                                              \
-  do {                                                                                     \
-    const cudaError_t smlm_cuda_err_ = (call);                                             \
-    if (smlm_cuda_err_ != cudaSuccess)                                                     \
+#define SMLM_CUDA_CHECK(call)                                                                \
+  do {                                                                                       \
+    const cudaError_t smlm_cuda_err_ = (call);                                               \
+    if (smlm_cuda_err_ != cudaSuccess) {                                                     \
+      (void)cudaGetLastError(); /* clear it, or the next launch check reports it again */    \
       throw ::smlm::Error(std::string("CUDA error: ") + cudaGetErrorString(smlm_cuda_err_) + \
-                          " in " #call " at " __FILE__ ":" + std::to_string(__LINE__));    \
+                          " in " #call " at " __FILE__ ":" + std::to_string(__LINE__));      \
+    }                                                                                        \
   } while (0)

@@ -65,7 +65,8 @@ Device parse_device(std::string_view text) {
     }
     SMLM_CHECK(cuda_compiled(), "device '" << text << "': smlm was built without CUDA");
     const int n = cuda_device_count();
-    SMLM_CHECK(index < n, "device '" << text << "': " << n << " CUDA device(s) found");
+    SMLM_CHECK(index >= 0 && index < n,
+               "device '" << text << "': " << n << " CUDA device(s) found");
     return Device::cuda(index);
   }
   throw Error("device '" + std::string(text) + "': expected cpu, cuda or cuda:N");

@@ -26,8 +26,9 @@ class DeviceBuffer {
     if (n == n_) return;
     if (ptr_) SMLM_CUDA_CHECK(cudaFree(ptr_));
     ptr_ = nullptr;
-    n_ = n;
+    n_ = 0;  // set once the allocation succeeded: a failed one must not leave a size and no block
     if (n) SMLM_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&ptr_), n * sizeof(T)));
+    n_ = n;
   }
   void upload(const std::vector<T>& host) {
     resize(host.size());

@@ -53,11 +53,13 @@ struct Handle {
   Workspace workspace;
 };
 
+// Successful, deterministic, and never down-converting float data to half precision
+// (ALLOW_CONVERSION): tensor-op math only when TF32 is allowed.
 template <class Perf>
 bool usable(const Perf& p, bool tf32) {
   return p.status == CUDNN_STATUS_SUCCESS && p.determinism == CUDNN_DETERMINISTIC &&
-         (tf32 || (p.mathType != CUDNN_TENSOR_OP_MATH &&
-                   p.mathType != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION));
+         p.mathType != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION &&
+         (tf32 || p.mathType != CUDNN_TENSOR_OP_MATH);
 }
 
 template <class Algo>

@@ -68,10 +68,14 @@ void launch(const Device& device, int64_t n, const F& f) {
 }
 
 #if defined(__CUDACC__)
+// gridDim.y is at most 65535: wider rows (planes over ~16.7 M elements) take a grid-stride loop.
 template <class F>
 __global__ void rows_kernel(int64_t width, F f) {
-  const int64_t x = static_cast<int64_t>(blockIdx.y) * blockDim.x + threadIdx.x;
-  if (x < width) f.row(static_cast<int64_t>(blockIdx.x))(x);
+  const int64_t stride = static_cast<int64_t>(gridDim.y) * blockDim.x;
+  int64_t x = static_cast<int64_t>(blockIdx.y) * blockDim.x + threadIdx.x;
+  if (x >= width) return;
+  const auto g = f.row(static_cast<int64_t>(blockIdx.x));
+  for (; x < width; x += stride) g(x);
 }
 #endif
 
@@ -89,7 +93,7 @@ void launch_rows(const Device& device, int64_t rows, int64_t width, const F& f) 
     SMLM_CUDA_CHECK(cudaSetDevice(device.index));
     const int64_t block = std::min<int64_t>(256, (width + 31) / 32 * 32);
     const dim3 grid(static_cast<unsigned>(rows),
-                    static_cast<unsigned>((width + block - 1) / block));
+                    static_cast<unsigned>(std::min<int64_t>((width + block - 1) / block, 65535)));
     rows_kernel<<<grid, static_cast<unsigned>(block)>>>(width, f);
     SMLM_CUDA_CHECK(cudaGetLastError());
     return;

@@ -141,8 +141,11 @@ void GpuBatchDetect::run(const CameraModel& camera, const DetectionSettings& det
   reserve(g.index, max_candidates);
   reserve(g.count, 1);
 
-  // Pinned staging for the whole batch. The previous run ended with both streams idle (its
-  // compute waited for every upload), so the staging memory is free to overwrite.
+  // Pinned staging for the whole batch. A previous run that returned left both streams idle (its
+  // compute waited for every upload); one that threw may not have: wait before reusing the
+  // staging memory.
+  SMLM_CUDA_CHECK(cudaStreamSynchronize(g.upload));
+  SMLM_CUDA_CHECK(cudaStreamSynchronize(stream));
   if (g.staging_size < static_cast<size_t>(total)) {
     if (g.staging) SMLM_CUDA_CHECK(cudaFreeHost(g.staging));
     g.staging = nullptr;
