@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "kernels/nn/conv2d_backends.h"
+#include "kernels/nn/elementwise.h"
 
 namespace smlm::kernels::nn {
 
@@ -75,7 +76,10 @@ void conv2d_backward_filter(const Device& device, const Conv2dDesc& d, const flo
   d.validate();
   if (!device.is_cuda()) return detail::onednn_conv2d_backward_filter(d, x, dy, dw, dbias);
 #if SMLM_HAVE_CUDNN
-  detail::cudnn_conv2d_backward_filter(device.index, d, x, dy, dw, dbias);
+  // The bias gradient by channel_sum's fixed-tree reduction: cudnnConvolutionBackwardBias makes
+  // no determinism promise.
+  detail::cudnn_conv2d_backward_filter(device.index, d, x, dy, dw);
+  if (dbias) channel_sum(device, d.y(), dy, dbias);
 #else
   no_gpu_conv();
 #endif

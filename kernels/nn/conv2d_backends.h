@@ -18,7 +18,7 @@ void cudnn_conv2d_forward(int device, const Conv2dDesc& d, const float* x, const
 void cudnn_conv2d_backward_data(int device, const Conv2dDesc& d, const float* dy, const float* w,
                                 float* dx);
 void cudnn_conv2d_backward_filter(int device, const Conv2dDesc& d, const float* x, const float* dy,
-                                  float* dw, float* dbias);
+                                  float* dw);
 void cudnn_clear_cache();
 #endif
 

@@ -215,7 +215,7 @@ void cudnn_conv2d_backward_data(int device, const Conv2dDesc& d, const float* dy
 }
 
 void cudnn_conv2d_backward_filter(int device, const Conv2dDesc& d, const float* x, const float* dy,
-                                  float* dw, float* dbias) {
+                                  float* dw) {
   auto [dev, c] = bind(device, d);
   cudnnHandle_t h = dev.handle.h;
   if (!c.bwd_filter) {
@@ -239,8 +239,6 @@ void cudnn_conv2d_backward_filter(int device, const Conv2dDesc& d, const float* 
   SMLM_CUDNN_CHECK(cudnnConvolutionBackwardFilter(h, &kOne, c.xd, x, c.yd, dy, c.cd,
                                                   c.bwd_filter->algo, ws, c.bwd_filter->workspace,
                                                   &kZero, c.wd, dw));
-  if (dbias)
-    SMLM_CUDNN_CHECK(cudnnConvolutionBackwardBias(h, &kOne, c.yd, dy, &kZero, c.bd, dbias));
 }
 
 void cudnn_clear_cache() { cache().devices.clear(); }
