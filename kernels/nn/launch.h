@@ -21,11 +21,6 @@
 #endif
 
 #if defined(__CUDACC__)
-#include <thrust/execution_policy.h>
-#include <thrust/functional.h>
-#include <thrust/iterator/counting_iterator.h>
-#include <thrust/transform_reduce.h>
-
 #include "kernels/parallel_for_cuda.cuh"
 #endif
 
@@ -113,40 +108,6 @@ void launch_rows(const Device& device, int64_t rows, int64_t width, const F& f) 
   parallel_for((rows + per - 1) / per, body, kMinItemsPerThread);
 }
 
-// Σ term(i) over [0, n) in double. The CPU sums fixed blocks, then the block sums in order, so the
-// result does not depend on the number of threads.
-template <class F>
-double reduce_sum(const Device& device, int64_t n, const F& term) {
-  if (n <= 0) return 0.0;
-  if (device.is_cuda()) {
-#if defined(__CUDACC__)
-    SMLM_CUDA_CHECK(cudaSetDevice(device.index));
-    return thrust::transform_reduce(thrust::cuda::par, thrust::counting_iterator<int64_t>(0),
-                                    thrust::counting_iterator<int64_t>(n), term, 0.0,
-                                    thrust::plus<double>());
-#else
-    no_cuda();
-#endif
-  }
-  const int64_t blocks = (n + kCpuBlock - 1) / kCpuBlock;
-  std::vector<double> partial(blocks);
-  auto body = [&](int64_t b) {
-    const int64_t end = std::min(n, (b + 1) * kCpuBlock);
-    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    int64_t i = b * kCpuBlock;
-    for (; i + 8 <= end; i += 8)
-      for (int k = 0; k < 8; ++k) acc[k] += term(i + k);
-    for (; i < end; ++i) acc[i % 8] += term(i);
-    double s = 0;
-    for (double a : acc) s += a;
-    partial[b] = s;
-  };
-  parallel_for(blocks, body, kMinItemsPerThread);
-  double s = 0;
-  for (double p : partial) s += p;
-  return s;
-}
-
 // Two sums from one pass over the data: a channel_reduce term may return it instead of a double.
 struct Sum2 {
   double a, b;
@@ -208,8 +169,20 @@ __global__ void channel_finish_kernel(int64_t channels, int64_t slices, const T*
   out(c, s);
 }
 
-// A per-thread scratch block on the current GPU, grown as needed.
-inline void* reduce_scratch(int device, size_t bytes) {
+// reduce_sum as a one-channel channel_reduce: the term, and where the sum goes.
+template <class F>
+struct FlatTerm {
+  F term;
+  SMLM_HD double operator()(int64_t i, int64_t) const { return term(i); }
+};
+struct StoreSum {
+  double* sum;
+  SMLM_HD void operator()(int64_t, double s) const { *sum = s; }
+};
+
+// Per-thread scratch blocks on the current GPU (slot 0: channel_reduce's partial sums, slot 1:
+// reduce_sum's result), grown as needed.
+inline void* reduce_scratch(int device, size_t bytes, int slot = 0) {
   struct Scratch {
     void* p = nullptr;
     size_t n = 0;
@@ -218,7 +191,8 @@ inline void* reduce_scratch(int device, size_t bytes) {
       if (p) cudaFree(p);
     }
   };
-  thread_local Scratch s;
+  thread_local Scratch scratch[2];
+  Scratch& s = scratch[slot];
   if (s.device != device || s.n < bytes) {
     if (s.p) cudaFree(s.p);
     s.p = nullptr;
@@ -297,6 +271,45 @@ void channel_reduce(const Device& device, int64_t batch, int64_t channels, int64
   parallel_for(
       channels, body,
       std::max<int64_t>(1, kMinItemsPerThread * kCpuBlock / std::max<int64_t>(1, batch * plane)));
+}
+
+// Σ term(i) over [0, n) in double. The CPU sums fixed blocks, then the block sums in order, so the
+// result does not depend on the number of threads.
+template <class F>
+double reduce_sum(const Device& device, int64_t n, const F& term) {
+  if (n <= 0) return 0.0;
+  if (device.is_cuda()) {
+#if defined(__CUDACC__)
+    // One channel of n elements through channel_reduce's fixed-tree kernels: the same sum on
+    // every run, and no allocation per call (thrust's transform_reduce cudaMallocs its temporary
+    // storage each time, which synchronizes the device).
+    SMLM_CUDA_CHECK(cudaSetDevice(device.index));
+    double* sum = static_cast<double*>(reduce_scratch(device.index, sizeof(double), 1));
+    channel_reduce(device, 1, 1, n, FlatTerm<F>{term}, StoreSum{sum});
+    double host = 0;
+    SMLM_CUDA_CHECK(cudaMemcpy(&host, sum, sizeof(double), cudaMemcpyDeviceToHost));
+    return host;
+#else
+    no_cuda();
+#endif
+  }
+  const int64_t blocks = (n + kCpuBlock - 1) / kCpuBlock;
+  std::vector<double> partial(blocks);
+  auto body = [&](int64_t b) {
+    const int64_t end = std::min(n, (b + 1) * kCpuBlock);
+    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t i = b * kCpuBlock;
+    for (; i + 8 <= end; i += 8)
+      for (int k = 0; k < 8; ++k) acc[k] += term(i + k);
+    for (; i < end; ++i) acc[i % 8] += term(i);
+    double s = 0;
+    for (double a : acc) s += a;
+    partial[b] = s;
+  };
+  parallel_for(blocks, body, kMinItemsPerThread);
+  double s = 0;
+  for (double p : partial) s += p;
+  return s;
 }
 
 }  // namespace smlm::kernels::nn::detail
