@@ -30,6 +30,11 @@ class DeviceBuffer {
     if (n) SMLM_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&ptr_), n * sizeof(T)));
     n_ = n;
   }
+  // At least n elements, growing by half again at the least so that a rising series of sizes
+  // reallocates only O(log) times; contents are not kept when it grows.
+  void grow(size_t n) {
+    if (n > n_) resize(n > n_ + n_ / 2 ? n : n_ + n_ / 2);
+  }
   void upload(const std::vector<T>& host) {
     resize(host.size());
     if (n_) SMLM_CUDA_CHECK(cudaMemcpy(ptr_, host.data(), n_ * sizeof(T), cudaMemcpyHostToDevice));

@@ -29,7 +29,7 @@ namespace {
 // Grows (never shrinks) b to at least n elements and copies n from host.
 template <class T>
 void upload(kernels::DeviceBuffer<T>& b, const T* host, size_t n) {
-  if (b.size() < n) b.resize(n);
+  b.grow(n);
   if (n) SMLM_CUDA_CHECK(cudaMemcpy(b.data(), host, n * sizeof(T), cudaMemcpyHostToDevice));
 }
 
@@ -38,7 +38,7 @@ template <class Model>
 void launch(GpuBatchFit::Impl& impl, const Model& model, const LmSettings& settings,
             const float* pixels, const float* variance, const double* starts, int64_t n, int w,
             int h, LmResult* results) {
-  if (impl.results.size() < static_cast<size_t>(n)) impl.results.resize(n);
+  impl.results.grow(static_cast<size_t>(n));
   const BatchFitKernel<Model> kernel{model,  settings, pixels, variance,
                                      starts, w,        h,      impl.results.data()};
   // 255 registers and 2.4–4.6 KB of stack per thread (ptxas -v, sm_90): small blocks.

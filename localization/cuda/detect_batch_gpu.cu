@@ -57,7 +57,7 @@ constexpr int kThreads = 256;
 // Grows (never shrinks) b to at least n elements; contents are not kept.
 template <class T>
 void reserve(kernels::DeviceBuffer<T>& b, size_t n) {
-  if (b.size() < n) b.resize(n);
+  b.grow(n);
 }
 
 // Block (f, s) sums slice s of frame f's F1 into partial[2(f·parts + s)] (Σ F1) and the next
