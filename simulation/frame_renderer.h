@@ -1,6 +1,7 @@
 // FrameRenderer: the SMLM_HD functor that makes one simulated pixel, run by kernels::parallel_for
 // on the CPU and kernels::parallel_for_gpu on the GPU (same code, same random streams, same sums
-// in the same order), so both devices give identical frames for the same seed. The PSF is the 2D
+// in the same order), so both devices give the same frames for the same seed, up to the rare draw
+// that a last-bit difference between CUDA's and glibc's erf/exp/log tips. The PSF is the 2D
 // integrated Gaussian or a 3D model: the astigmatic Gaussian (analytic) or a cubic spline (its
 // coefficients; pupil-function PSFs come as splines of their rendered stacks).
 #pragma once
