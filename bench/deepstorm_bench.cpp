@@ -4,6 +4,7 @@
 // on the same machine.
 #include <benchmark/benchmark.h>
 
+#include "bench/bench_main.h"
 #include "kernels/device.h"
 #include "localization/nets/deepstorm/net.h"
 #include "localization/nets/deepstorm/trainer.h"
@@ -78,9 +79,5 @@ int main(int argc, char** argv) {
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime();
   }
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return smlm::bench::run_benchmarks(argc, argv);
 }

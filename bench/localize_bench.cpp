@@ -6,6 +6,7 @@
 
 #include <vector>
 
+#include "bench/bench_main.h"
 #include "kernels/device.h"
 #include "kernels/parallel_for.h"
 #include "localization/detect.h"
@@ -150,9 +151,5 @@ int main(int argc, char** argv) {
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime();
   }
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return smlm::bench::run_benchmarks(argc, argv);
 }

@@ -2,6 +2,7 @@
 // noise) at 256×256, 0.5 emitters/µm², on CPU threads and, when one exists, on the GPU.
 #include <benchmark/benchmark.h>
 
+#include "bench/bench_main.h"
 #include "kernels/device.h"
 #include "kernels/parallel_for.h"
 #include "simulation/movie_simulator.h"
@@ -60,9 +61,5 @@ int main(int argc, char** argv) {
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime();
   }
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return smlm::bench::run_benchmarks(argc, argv);
 }
