@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <string>
 
@@ -52,5 +53,10 @@ std::string error_of(F&& f) {
   ADD_FAILURE() << "expected smlm::Error";
   return {};
 }
+
+// What a value becomes after a trip through float32 (the precision of most file formats' columns).
+inline double f32(double v) { return static_cast<double>(static_cast<float>(v)); }
+// Equal, or both NaN: how a round trip through a file must give a value back.
+inline bool same(double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
 
 }  // namespace smlm::test

@@ -22,6 +22,7 @@ namespace smlm::io {
 namespace {
 
 using test::error_of;
+using test::f32;
 using test::read_text;
 using test::write_text;
 
@@ -29,8 +30,6 @@ namespace fs = std::filesystem;
 
 constexpr double kPixel = 100.0;
 
-// What a value becomes after a trip through float32.
-double f32(double v) { return static_cast<double>(static_cast<float>(v)); }
 // x or y nm after a trip through Picasso's float32 camera pixels.
 double via_px(double nm) { return (f32(nm / kPixel - 0.5) + 0.5) * kPixel; }
 double via_px_scale(double nm) { return f32(nm / kPixel) * kPixel; }

@@ -24,13 +24,12 @@ namespace smlm::io {
 namespace {
 
 using test::error_of;
+using test::f32;
 using test::read_text;
+using test::same;
 using test::write_text;
 
 namespace fs = std::filesystem;
-
-double f32(double v) { return static_cast<double>(static_cast<float>(v)); }
-bool same(double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
 
 void put(std::string& s, uint64_t v, int bytes) {
   for (int i = 0; i < bytes; ++i) s += static_cast<char>((v >> (8 * i)) & 0xFF);
