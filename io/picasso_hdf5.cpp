@@ -256,9 +256,13 @@ std::optional<std::string> embedded_metadata(hid_t file) {
   if (!type.ok() || !space.ok() || H5Tget_class(type.get()) != H5T_STRING ||
       H5Sget_simple_extent_npoints(space.get()) != 1)
     return std::nullopt;
+  // The file's character set in memory too: HDF5 converts no string from UTF-8 (h5py's, so
+  // Picasso's) to ASCII (H5T_C_S1's).
+  const H5T_cset_t cset = H5Tget_cset(type.get());
   if (H5Tis_variable_str(type.get()) > 0) {
     Id mem(H5Tcopy(H5T_C_S1));
     H5Tset_size(mem.get(), H5T_VARIABLE);
+    H5Tset_cset(mem.get(), cset);
     char* s = nullptr;
     if (H5Dread(ds.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &s) < 0) return std::nullopt;
     std::string out = s != nullptr ? s : "";
@@ -272,6 +276,7 @@ std::optional<std::string> embedded_metadata(hid_t file) {
   const size_t size = H5Tget_size(type.get());
   Id mem(H5Tcopy(H5T_C_S1));
   H5Tset_size(mem.get(), size + 1);
+  H5Tset_cset(mem.get(), cset);
   std::string out(size + 1, '\0');
   if (H5Dread(ds.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
     return std::nullopt;
