@@ -52,7 +52,7 @@ void write_picasso_hdf5(const std::string& path, const LocalizationTable& t,
                         const PicassoInfo& info);
 
 // Reads a Picasso localization file (or any HDF5 file with a 1-D compound /locs dataset in
-// Picasso's convention, as h5py writes it; pandas' to_hdf, which stores /locs as a group, is not read).
+// Picasso's convention, as h5py writes it; pandas' to_hdf stores /locs as a group: not read).
 //
 // Fields are found by name, so their order and any extra fields do not matter; each is converted
 // from its stored numeric type. frame, x and y are required ("<path>: /locs has no field 'x'").
