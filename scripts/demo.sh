@@ -4,7 +4,7 @@
 # Outputs go to ${1:-demo-output}/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --cli
 out=${1:-demo-output}
 mkdir -p "$out"
 smlm=build/smlm
