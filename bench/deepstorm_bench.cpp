@@ -5,6 +5,7 @@
 #include <benchmark/benchmark.h>
 
 #include "bench/bench_main.h"
+#include "bench/workloads.h"
 #include "kernels/device.h"
 #include "localization/nets/deepstorm/net.h"
 #include "localization/nets/deepstorm/trainer.h"
@@ -16,9 +17,8 @@ namespace ds = smlm::localization::nets::deepstorm;
 namespace {
 
 ds::NetConfig config(bool small) {
-  ds::NetConfig c;
-  if (small) c.upsampling = 4, c.widths = {8, 16, 32, 128};
-  return c;
+  using smlm::bench::DeepStormNet;
+  return smlm::bench::deepstorm_config(small ? DeepStormNet::small : DeepStormNet::published);
 }
 
 // Args: frame side [camera px], small (0 = published U = 8, widths 32…512; 1 = U = 4, widths /4),

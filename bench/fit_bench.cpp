@@ -1,49 +1,26 @@
 // Fits per second of the Poisson-MLE fitters on simulated integrated-Gaussian ROIs (2000 photons,
-// 20 background photons/px, sigma 1.3 px), by ROI size and thread count: Ceres (MleFitter), the
-// batched Levenberg–Marquardt fitter on CPU threads and, when a GPU exists, on CUDA; LM fits/s by
-// batch size (10³ … 10⁷); and 3D LM fits (astigmatic Gaussian, cubic spline of its stack) with
-// their z-scan starts, one thread.
+// 20 background photons/px, sigma 1.3 px; bench/workloads.h), by ROI size and thread count: Ceres
+// (MleFitter), the batched Levenberg–Marquardt fitter on CPU threads and, when a GPU exists, on
+// CUDA; LM fits/s by batch size (10³ … 10⁷); and 3D LM fits (astigmatic Gaussian, cubic spline of
+// its stack) with their z-scan starts, one thread.
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
 #include <algorithm>
-#include <cmath>
-#include <memory>
 #include <vector>
 
 #include "bench/bench_main.h"
+#include "bench/workloads.h"
 #include "kernels/device.h"
 #include "kernels/parallel_for.h"
-#include "kernels/random.h"
 #include "localization/batch_fit.h"
 #include "localization/lm_models.h"
 #include "localization/mle_fit.h"
-#include "psf/integrated_gaussian.h"
 
 namespace {
 
 using smlm::localization::LmIntegratedGaussian;
 using smlm::localization::LmStatus;
-using smlm::psf::IntegratedGaussian;
-
-// n ROIs of size², with start values (c, c, 1500, 15, 1.3), c the ROI centre (the spot is within
-// ½ px of it).
-smlm::localization::RoiBatch make_rois(int size, int n) {
-  smlm::localization::RoiBatch set;
-  set.w = set.h = size;
-  const int np = size * size;
-  set.pixels.resize(static_cast<size_t>(n) * np);
-  std::vector<double> mu(np);
-  for (int i = 0; i < n; ++i) {
-    smlm::kernels::Rng rng(7, i);
-    const double c = 0.5 * (size - 1);
-    const double theta[5] = {c + rng.uniform() - 0.5, c + rng.uniform() - 0.5, 2000, 20, 1.3};
-    IntegratedGaussian::evaluate_roi(theta, size, size, mu.data(), nullptr);
-    for (int k = 0; k < np; ++k) set.pixels[static_cast<size_t>(i) * np + k] = rng.poisson(mu[k]);
-    set.starts.insert(set.starts.end(), {c, c, 1500, 15, 1.3});
-  }
-  return set;
-}
 
 void report(benchmark::State& state, int64_t fits, int threads, double converged, double steps) {
   state.SetItemsProcessed(fits);
@@ -69,7 +46,7 @@ void BM_CeresFit(benchmark::State& state) {
   const int size = static_cast<int>(state.range(0));
   const int threads = static_cast<int>(state.range(1));
   const bool fixed_sigma = state.range(2) != 0;
-  const auto set = make_rois(size, size > 11 ? 1024 : 4096);
+  const auto set = smlm::bench::gaussian_rois(size, size > 11 ? 1024 : 4096);
   smlm::localization::FitSettings fs;
   fs.roi_radius = size / 2;
   fs.fixed_sigma = fixed_sigma;
@@ -99,7 +76,7 @@ void BM_LmFit(benchmark::State& state) {
   const int size = static_cast<int>(state.range(0));
   const int threads = static_cast<int>(state.range(1));
   const bool fixed_sigma = state.range(2) != 0;
-  auto set = make_rois(size, 16384);
+  auto set = smlm::bench::gaussian_rois(size, 16384);
   if (state.range(3) != 0) set.starts.clear();
   smlm::localization::BatchFitter fitter(LmIntegratedGaussian::settings(fixed_sigma));
   std::vector<smlm::localization::LmResult> results;
@@ -119,7 +96,7 @@ void BM_LmFit(benchmark::State& state) {
 void BM_LmFitGpu(benchmark::State& state) {
   const int size = static_cast<int>(state.range(0));
   const bool fixed_sigma = state.range(1) != 0;
-  const auto set = make_rois(size, 1 << 18);
+  const auto set = smlm::bench::gaussian_rois(size, 1 << 18);
   smlm::localization::BatchFitter fitter(LmIntegratedGaussian::settings(fixed_sigma),
                                          smlm::kernels::Device::cuda(0));
   std::vector<smlm::localization::LmResult> results;
@@ -136,7 +113,7 @@ void BM_LmFitGpu(benchmark::State& state) {
 // than fitting them).
 smlm::localization::RoiBatch make_rois_tiled(int size, int64_t n) {
   const smlm::localization::RoiBatch pool =
-      make_rois(size, static_cast<int>(std::min<int64_t>(n, 16384)));
+      smlm::bench::gaussian_rois(size, static_cast<int>(std::min<int64_t>(n, 16384)));
   smlm::localization::RoiBatch set;
   set.w = set.h = size;
   const size_t np = static_cast<size_t>(size) * size, m = static_cast<size_t>(pool.count());
@@ -169,58 +146,15 @@ void BM_LmFitBatch(benchmark::State& state) {
   report_lm(state, fits, gpu ? 1 : smlm::kernels::cpu_threads(), results);
 }
 
-// 3D: astigmatic ROIs (2000 photons, bg 15, z uniform over ±600 nm) fitted with the astigmatic
-// Gaussian (model 0) or a 2×-oversampled spline of its stack (model 1), starts from the z scan.
-smlm::psf::AstigmaticCalibration bench_curves() {
-  smlm::psf::AstigmaticCalibration c;
-  c.x.sigma0 = c.y.sigma0 = 1.1;
-  c.x.d = c.y.d = 450;
-  c.x.c = -250;
-  c.y.c = 250;
-  c.z_min_nm = -800;
-  c.z_max_nm = 800;
-  return c;
-}
-
-std::unique_ptr<smlm::psf::CubicSpline> bench_spline(const smlm::psf::AstigmaticGaussian& m) {
-  const int os = 2, half = 8 * os;
-  std::vector<smlm::ImageF> stack;
-  for (int k = -40; k <= 40; ++k) {
-    double sx, sy, dsx, dsy;
-    m.sigmas(k * 20.0 / m.pixel_size_nm, sx, sy, dsx, dsy);
-    smlm::ImageF im(2 * half + 1, 2 * half + 1);
-    for (int b = 0; b <= 2 * half; ++b)
-      for (int a = 0; a <= 2 * half; ++a)
-        im(a, b) =
-            static_cast<float>(IntegratedGaussian::integral_1d(double(a - half) / os, 0, sx) *
-                               IntegratedGaussian::integral_1d(double(b - half) / os, 0, sy));
-    stack.push_back(std::move(im));
-  }
-  smlm::psf::SplineSettings s;
-  s.oversampling = os;
-  s.dz_nm = 20;
-  s.cz = 40;
-  s.normalization = smlm::psf::SplineSettings::Normalization::kNone;
-  return std::make_unique<smlm::psf::CubicSpline>(stack, s);
-}
-
+// 3D: astigmatic ROIs (bench/workloads.h astigmatic_rois: 2000 photons, bg 15, z uniform over
+// ±600 nm) fitted with the astigmatic Gaussian (model 0) or a 2×-oversampled spline of its stack
+// (model 1), starts from the z scan.
 void BM_LmFit3d(benchmark::State& state) {
   const int size = static_cast<int>(state.range(0));
   const bool spline = state.range(1) != 0;
-  const smlm::psf::AstigmaticGaussian astig(bench_curves(), 100.0);
-  const auto sp = bench_spline(astig);
-  smlm::localization::RoiBatch set;
-  set.w = set.h = size;
-  const int np = size * size, n = 4096;
-  std::vector<double> mu(np);
-  for (int i = 0; i < n; ++i) {
-    smlm::kernels::Rng rng(9, i);
-    const double c = 0.5 * (size - 1);
-    const double theta[5] = {c + rng.uniform() - 0.5, c + rng.uniform() - 0.5, 2000, 15,
-                             (rng.uniform() * 1200 - 600) / 100.0};
-    astig.evaluate_roi(theta, size, size, mu.data(), nullptr);
-    for (int k = 0; k < np; ++k) set.pixels.push_back(static_cast<float>(rng.poisson(mu[k])));
-  }
+  const smlm::psf::AstigmaticGaussian astig(smlm::bench::astigmatic_curves(), 100.0);
+  const auto sp = smlm::bench::astigmatic_spline(astig);
+  const auto set = smlm::bench::astigmatic_rois(astig, size, 4096);
   const auto model = spline ? smlm::localization::BatchModel::of(sp->model())
                             : smlm::localization::BatchModel::of(astig);
   smlm::localization::BatchFitter fitter(model.default_settings(), model);

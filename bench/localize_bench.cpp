@@ -7,37 +7,26 @@
 #include <vector>
 
 #include "bench/bench_main.h"
+#include "bench/workloads.h"
 #include "kernels/device.h"
 #include "kernels/parallel_for.h"
 #include "localization/detect.h"
 #include "localization/detect_batch.h"
 #include "localization/localizer.h"
-#include "simulation/movie_simulator.h"
 
 namespace {
 
 using smlm::localization::Fitter;
 
-std::vector<smlm::ImageF> simulate(int size, int frames, double density) {
-  smlm::simulation::SimulationSettings s;
-  s.width = s.height = size;
-  s.frames = frames;
-  s.density = density;
-  s.seed = 3;
-  smlm::simulation::MovieSimulator sim(s);
-  std::vector<smlm::ImageF> movie(frames);
-  smlm::LocalizationTable truth;
-  for (auto& f : movie) sim.next(f, truth);
-  return movie;
+std::vector<smlm::ImageF> simulate(int size, int frames) {
+  return smlm::bench::simulate_movie(size, frames, smlm::bench::movie_density(size));
 }
-
-double density_for(int size) { return size > 512 ? 0.1 : 0.5; }
 
 // range(0): frame size; range(1): CPU threads; range(2): 0 = LM, 1 = Ceres.
 void run_localize(benchmark::State& state, smlm::kernels::Device device) {
   const int size = static_cast<int>(state.range(0));
   const int threads = static_cast<int>(state.range(1));
-  const auto movie = simulate(size, size > 512 ? 4 : 32, density_for(size));
+  const auto movie = simulate(size, size > 512 ? 4 : 32);
   const int before = smlm::kernels::cpu_threads();
   smlm::kernels::set_cpu_threads(threads);
   smlm::localization::LocalizeSettings ls;
@@ -76,7 +65,7 @@ void report_detection(benchmark::State& state, int64_t frames, int64_t candidate
 void BM_Detect(benchmark::State& state) {
   const int size = static_cast<int>(state.range(0));
   const int threads = static_cast<int>(state.range(1));
-  auto movie = simulate(size, size > 512 ? 2 : 16, density_for(size));
+  auto movie = simulate(size, size > 512 ? 2 : 16);
   const smlm::CameraModel camera;
   for (auto& f : movie)
     for (size_t i = 0; i < f.size(); ++i)
@@ -101,7 +90,7 @@ void BM_Detect(benchmark::State& state) {
 // candidates and ROIs in device memory; the candidates come back.
 void BM_DetectGpu(benchmark::State& state) {
   const int size = static_cast<int>(state.range(0));
-  const auto movie = simulate(size, size > 512 ? 2 : 16, density_for(size));
+  const auto movie = simulate(size, size > 512 ? 2 : 16);
   smlm::localization::BatchDetector detector(smlm::CameraModel{}, {}, 3,
                                              smlm::kernels::Device::cuda(0));
   int64_t frames = 0, candidates = 0;

@@ -25,6 +25,7 @@ const char* kUsage =
     "  postprocess drift correction, merging, filtering of a localization table\n"
     "  frc         Fourier ring correlation resolution of a localization table\n"
     "  convert     convert a table: ThunderSTORM CSV, Picasso HDF5, PLY, ShareLoc .smlm\n"
+    "  bench       benchmark fits, detection, the pipeline and Deep-STORM on this machine\n"
     "\n"
     "Run 'smlm <command> --help' for a command's options.\n";
 
@@ -51,6 +52,7 @@ int main(int argc, char** argv) {
     if (cmd == "calibrate") return smlm::cli::run_calibrate(argc - 2, argv + 2);
     if (cmd == "train") return smlm::cli::run_train(argc - 2, argv + 2);
     if (cmd == "frc") return smlm::cli::run_frc(argc - 2, argv + 2);
+    if (cmd == "bench") return smlm::cli::run_bench(argc - 2, argv + 2);
     std::fprintf(stderr, "smlm: unknown command '%s' (see 'smlm --help')\n", cmd.c_str());
     return 2;
   } catch (const std::exception& e) {

@@ -2,7 +2,11 @@
 
 #include <omp.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <fstream>
+#include <sstream>
 
 #include "core/error.h"
 #include "kernels/parallel_for.h"
@@ -51,6 +55,49 @@ std::string Device::name() const {
   if (cudaGetDeviceProperties(&p, index) == cudaSuccess) s += std::string(" (") + p.name + ")";
 #endif
   return s;
+}
+
+namespace {
+
+// The first word of /proc/driver/nvidia/version that looks like a version ("580.65.06"); its
+// wording differs between the proprietary and the open kernel module.
+[[maybe_unused]] std::string nvidia_driver_version() {
+  std::ifstream in("/proc/driver/nvidia/version");
+  std::string line;
+  if (!std::getline(in, line)) return {};
+  std::istringstream words(line);
+  for (std::string w; words >> w;) {
+    const bool digits_and_dots =
+        w.find_first_not_of("0123456789.") == std::string::npos && w.find('.') != std::string::npos;
+    if (digits_and_dots && std::isdigit(static_cast<unsigned char>(w.front()))) return w;
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string cuda_version_text(int version) {
+  return std::to_string(version / 1000) + "." + std::to_string(version % 1000 / 10);
+}
+
+CudaDeviceInfo cuda_device_info(int index) {
+  SMLM_CHECK(cuda_compiled(), "CUDA device " << index << ": smlm was built without CUDA");
+  const int n = cuda_device_count();
+  SMLM_CHECK(index >= 0 && index < n, "CUDA device " << index << " requested, " << n << " found");
+  CudaDeviceInfo info;
+#if SMLM_HAVE_CUDA
+  cudaDeviceProp p{};
+  SMLM_CUDA_CHECK(cudaGetDeviceProperties(&p, index));
+  info.name = p.name;
+  info.compute_major = p.major;
+  info.compute_minor = p.minor;
+  info.multiprocessors = p.multiProcessorCount;
+  info.memory_gib = static_cast<double>(p.totalGlobalMem) / (1024.0 * 1024.0 * 1024.0);
+  SMLM_CUDA_CHECK(cudaDriverGetVersion(&info.driver_cuda_version));
+  SMLM_CUDA_CHECK(cudaRuntimeGetVersion(&info.runtime_cuda_version));
+  info.driver_version = nvidia_driver_version();
+#endif
+  return info;
 }
 
 Device parse_device(std::string_view text) {
