@@ -1,9 +1,9 @@
-// .smlm reader and writer: a small ZIP reader (central directory, ZIP64, stored/deflate through
-// zlib, streamed with CRC checks), a ZIP writer that patches each local header after streaming
-// the entry, and a minimal JSON parser and emitter for manifest.json.
+// .smlm reader and writer: ZIP through libzip (ZIP64 both ways; the binary table produced
+// lazily by a libzip source while zip_close deflates it), and a minimal JSON parser and emitter
+// for manifest.json.
 #include "io/smlm_zip.h"
 
-#include <zlib.h>
+#include <zip.h>
 
 #include <algorithm>
 #include <bit>
@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <functional>
 #include <limits>
@@ -30,13 +31,6 @@ namespace smlm::io {
 
 namespace {
 
-struct FileCloser {
-  void operator()(std::FILE* f) const { std::fclose(f); }
-};
-using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
-
-constexpr uint32_t kLocalSig = 0x04034b50, kCentralSig = 0x02014b50, kEndSig = 0x06054b50,
-                   kEnd64Sig = 0x06064b50, kEnd64LocatorSig = 0x07064b50;
 constexpr size_t kIoChunk = size_t{1} << 20;
 constexpr uint64_t kMaxManifest = uint64_t{64} << 20;
 
@@ -45,15 +39,6 @@ uint32_t le32(const unsigned char* p) {
   return uint32_t{p[0]} | (uint32_t{p[1]} << 8) | (uint32_t{p[2]} << 16) | (uint32_t{p[3]} << 24);
 }
 uint64_t le64(const unsigned char* p) { return le32(p) | (uint64_t{le32(p + 4)} << 32); }
-
-void put16(std::string& s, uint16_t v) {
-  s += static_cast<char>(v & 0xFF);
-  s += static_cast<char>(v >> 8);
-}
-void put32(std::string& s, uint32_t v) {
-  put16(s, static_cast<uint16_t>(v & 0xFFFF));
-  put16(s, static_cast<uint16_t>(v >> 16));
-}
 
 // ---------------------------------------------------------------------------------------------
 // JSON.
@@ -264,336 +249,335 @@ std::string json_quote(std::string_view s) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// ZIP reading.
+// ZIP reading (libzip).
 
-struct Entry {
-  std::string name;
-  uint16_t flags = 0, method = 0;
-  uint32_t crc = 0;
-  uint64_t csize = 0, usize = 0, local_offset = 0;
+struct ZipDiscard {
+  void operator()(zip_t* z) const { zip_discard(z); }
 };
+using ZipPtr = std::unique_ptr<zip_t, ZipDiscard>;
+struct ZipFileCloser {
+  void operator()(zip_file_t* f) const { zip_fclose(f); }
+};
+
+// libzip's text for an error code; system errors take errno, so call this right after the
+// failing call.
+std::string zip_reason(int code) {
+  zip_error_t e;
+  zip_error_init_with_code(&e, code);
+  std::string s = zip_error_strerror(&e);
+  zip_error_fini(&e);
+  return s;
+}
 
 class ZipReader {
  public:
   explicit ZipReader(const std::string& path) : path_(path) {
-    f_.reset(std::fopen(path.c_str(), "rb"));
-    SMLM_CHECK(f_ != nullptr, path << ": cannot open: " << std::strerror(errno));
     std::error_code ec;
-    size_ = std::filesystem::file_size(path, ec);
-    SMLM_CHECK(!ec, path << ": cannot open: " << ec.message());
-    read_directory();
+    SMLM_CHECK(!std::filesystem::is_directory(path, ec), path << ": is a folder, not a file");
+    int code = ZIP_ER_OK;
+    zip_.reset(zip_open(path.c_str(), ZIP_RDONLY, &code));
+    if (zip_ != nullptr) return;
+    const std::string reason = zip_reason(code);
+    SMLM_CHECK(code != ZIP_ER_NOZIP, path << ": not a ZIP archive (no end-of-central-directory "
+                                             "record, or the file is truncated)");
+    SMLM_CHECK(code != ZIP_ER_INCONS && code != ZIP_ER_CRC && code != ZIP_ER_EOF,
+               path << ": corrupt ZIP archive: " << reason);
+    SMLM_CHECK(false, path << ": cannot open: " << reason);
   }
 
-  const Entry* find(std::string_view name) const {
-    for (const auto& e : entries_)
-      if (e.name == name) return &e;
-    return nullptr;
+  // The index of the entry named exactly `name`, or nullopt.
+  std::optional<zip_uint64_t> find(const std::string& name) const {
+    const zip_int64_t i = zip_name_locate(zip_.get(), name.c_str(), ZIP_FL_ENC_RAW);
+    if (i < 0) return std::nullopt;
+    return static_cast<zip_uint64_t>(i);
   }
 
-  // Streams the uncompressed bytes of `e` to `sink` in chunks; checks size and CRC-32.
-  void extract(const Entry& e, const std::function<void(const unsigned char*, size_t)>& sink) {
-    const std::string where = path_ + ": ZIP entry '" + e.name + "'";
-    SMLM_CHECK((e.flags & 1) == 0, where << " is encrypted");
-    SMLM_CHECK(e.method == 0 || e.method == 8,
-               where << " uses compression method " << e.method
-                     << "; only stored (0) and deflate (8) are supported");
-    unsigned char lh[30];
-    read_at(e.local_offset, lh, sizeof lh, where.c_str());
-    SMLM_CHECK(le32(lh) == kLocalSig,
-               path_ << ": corrupt ZIP archive: no local header for '" << e.name << "'");
-    uint64_t pos = e.local_offset + 30 + le16(lh + 26) + le16(lh + 28);
-    SMLM_CHECK(pos <= size_ && e.csize <= size_ - pos,
-               path_ << ": corrupt ZIP archive: entry '" << e.name
-                     << "' extends past the end of the file (truncated?)");
+  // Uncompressed size of entry `i`.
+  uint64_t size(zip_uint64_t i) const { return stat(i).size; }
 
-    uLong crc = crc32(0L, Z_NULL, 0);
-    uint64_t produced = 0;
-    auto emit = [&](const unsigned char* p, size_t n) {
-      crc = crc32_z(crc, p, n);
-      produced += n;
-      SMLM_CHECK(produced <= e.usize, path_ << ": corrupt ZIP archive: entry '" << e.name
-                                            << "' is longer than its recorded size");
-      sink(p, n);
-    };
-    std::vector<unsigned char> in(kIoChunk);
-    uint64_t left = e.csize;
-    if (e.method == 0) {
-      SMLM_CHECK(e.csize == e.usize, path_ << ": corrupt ZIP archive: stored entry '" << e.name
-                                           << "' has different sizes");
-      while (left > 0) {
-        const size_t n = static_cast<size_t>(std::min<uint64_t>(left, in.size()));
-        read_at(pos, in.data(), n, where.c_str());
-        pos += n;
-        left -= n;
-        emit(in.data(), n);
-      }
-    } else {
-      z_stream z{};
-      SMLM_CHECK(inflateInit2(&z, -15) == Z_OK, where << ": cannot start zlib");
-      std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&z, inflateEnd);
-      std::vector<unsigned char> out(kIoChunk);
-      int rc = Z_OK;
-      while (rc != Z_STREAM_END) {
-        if (z.avail_in == 0) {
-          SMLM_CHECK(left > 0, path_ << ": corrupt ZIP archive: entry '" << e.name
-                                     << "': the deflate stream is truncated");
-          const size_t n = static_cast<size_t>(std::min<uint64_t>(left, in.size()));
-          read_at(pos, in.data(), n, where.c_str());
-          pos += n;
-          left -= n;
-          z.next_in = in.data();
-          z.avail_in = static_cast<uInt>(n);
-        }
-        z.next_out = out.data();
-        z.avail_out = static_cast<uInt>(out.size());
-        rc = inflate(&z, Z_NO_FLUSH);
-        SMLM_CHECK(rc == Z_OK || rc == Z_STREAM_END,
-                   path_ << ": corrupt ZIP archive: entry '" << e.name
-                         << "': " << (z.msg != nullptr ? z.msg : "inflate failed"));
-        emit(out.data(), out.size() - z.avail_out);
-      }
+  // Streams the uncompressed bytes of entry `i` to `sink` in chunks; libzip checks the CRC-32
+  // and the size when the entry's last byte has been read.
+  void extract(zip_uint64_t i, const std::function<void(const unsigned char*, size_t)>& sink) {
+    const zip_stat_t st = stat(i);
+    const std::string name = st.name;
+    SMLM_CHECK(st.encryption_method == ZIP_EM_NONE,
+               path_ << ": ZIP entry '" << name << "' is encrypted");
+    std::unique_ptr<zip_file_t, ZipFileCloser> f(zip_fopen_index(zip_.get(), i, 0));
+    if (f == nullptr) {
+      zip_error_t* e = zip_get_error(zip_.get());
+      SMLM_CHECK(zip_error_code_zip(e) != ZIP_ER_COMPNOTSUPP,
+                 path_ << ": ZIP entry '" << name << "' uses compression method " << st.comp_method
+                       << ", which libzip cannot read here");
+      fail(name, e);
     }
-    SMLM_CHECK(produced == e.usize, path_ << ": corrupt ZIP archive: entry '" << e.name << "' has "
-                                          << produced << " bytes, its header says " << e.usize);
-    SMLM_CHECK(crc == e.crc,
-               path_ << ": corrupt ZIP archive: CRC-32 mismatch in entry '" << e.name << "'");
+    std::vector<unsigned char> buf(kIoChunk);
+    uint64_t produced = 0;
+    while (true) {
+      const zip_int64_t n = zip_fread(f.get(), buf.data(), buf.size());
+      if (n < 0) fail(name, zip_file_get_error(f.get()));
+      if (n == 0) break;
+      produced += static_cast<uint64_t>(n);
+      SMLM_CHECK(produced <= st.size, path_ << ": corrupt ZIP archive: entry '" << name
+                                            << "' is longer than its recorded size");
+      sink(buf.data(), static_cast<size_t>(n));
+    }
+    SMLM_CHECK(produced == st.size, path_ << ": corrupt ZIP archive: entry '" << name << "' has "
+                                          << produced << " bytes, its header says " << st.size);
   }
 
-  std::string extract_all(const Entry& e, uint64_t max_size) {
-    SMLM_CHECK(e.usize <= max_size,
-               path_ << ": ZIP entry '" << e.name << "' is too large (" << e.usize << " bytes)");
+  std::string extract_all(zip_uint64_t i, uint64_t max_size) {
+    const uint64_t n = size(i);
+    SMLM_CHECK(n <= max_size,
+               path_ << ": ZIP entry '" << stat(i).name << "' is too large (" << n << " bytes)");
     std::string s;
-    s.reserve(static_cast<size_t>(e.usize));
-    extract(e, [&](const unsigned char* p, size_t n) {
-      s.append(reinterpret_cast<const char*>(p), n);
+    s.reserve(static_cast<size_t>(n));
+    extract(i, [&](const unsigned char* p, size_t k) {
+      s.append(reinterpret_cast<const char*>(p), k);
     });
     return s;
   }
 
  private:
-  void read_at(uint64_t offset, unsigned char* buf, size_t n, const char* what) {
-    SMLM_CHECK(offset <= size_ && n <= size_ - offset,
-               what << ": corrupt ZIP archive: a record extends past the end of the file");
-    SMLM_CHECK(fseeko(f_.get(), static_cast<off_t>(offset), SEEK_SET) == 0 &&
-                   std::fread(buf, 1, n, f_.get()) == n,
-               what << ": read error: " << std::strerror(errno));
+  zip_stat_t stat(zip_uint64_t i) const {
+    zip_stat_t st;
+    zip_stat_init(&st);
+    SMLM_CHECK(zip_stat_index(zip_.get(), i, ZIP_FL_ENC_RAW, &st) == 0,
+               path_ << ": corrupt ZIP archive: " << zip_strerror(zip_.get()));
+    const zip_uint64_t need =
+        ZIP_STAT_NAME | ZIP_STAT_SIZE | ZIP_STAT_COMP_METHOD | ZIP_STAT_ENCRYPTION_METHOD;
+    SMLM_CHECK((st.valid & need) == need,
+               path_ << ": corrupt ZIP archive: entry " << i << " has no name or size");
+    return st;
   }
 
-  void read_directory() {
-    const std::string corrupt = path_ + ": corrupt ZIP archive: ";
-    SMLM_CHECK(size_ >= 22, path_ << ": not a ZIP archive (" << size_ << " bytes)");
-    const uint64_t tail_size = std::min<uint64_t>(size_, 22 + 0xFFFF);
-    std::vector<unsigned char> tail(tail_size);
-    read_at(size_ - tail_size, tail.data(), tail.size(), path_.c_str());
-    std::optional<size_t> at;
-    for (size_t i = tail.size() - 22 + 1; i-- > 0;)
-      if (le32(&tail[i]) == kEndSig && i + 22 + le16(&tail[i + 20]) <= tail.size()) {
-        at = i;
-        break;
-      }
-    SMLM_CHECK(at.has_value(), path_ << ": not a ZIP archive (no end-of-central-directory record)");
-    const unsigned char* end = &tail[*at];
-    const uint64_t end_offset = size_ - tail_size + *at;
-    SMLM_CHECK(le16(end + 4) == 0 && le16(end + 6) == 0,
-               path_ << ": multi-part ZIP archives are not supported");
-    uint64_t entries = le16(end + 10), cd_size = le32(end + 12), cd_offset = le32(end + 16);
-
-    // ZIP64: a locator just before the record points at the 64-bit record.
-    if (end_offset >= 20) {
-      unsigned char loc[20];
-      read_at(end_offset - 20, loc, sizeof loc, path_.c_str());
-      if (le32(loc) == kEnd64LocatorSig) {
-        unsigned char e64[56];
-        read_at(le64(loc + 8), e64, sizeof e64, corrupt.c_str());
-        SMLM_CHECK(le32(e64) == kEnd64Sig, corrupt << "bad ZIP64 end record");
-        entries = le64(e64 + 32);
-        cd_size = le64(e64 + 40);
-        cd_offset = le64(e64 + 48);
-      }
-    }
-    SMLM_CHECK(cd_offset <= end_offset && cd_size <= end_offset - cd_offset,
-               corrupt << "the central directory lies outside the file (truncated?)");
-    std::vector<unsigned char> cd(static_cast<size_t>(cd_size));
-    read_at(cd_offset, cd.data(), cd.size(), path_.c_str());
-
-    size_t p = 0;
-    for (uint64_t i = 0; i < entries; ++i) {
-      SMLM_CHECK(p + 46 <= cd.size() && le32(&cd[p]) == kCentralSig,
-                 corrupt << "bad central directory record " << i + 1);
-      const unsigned char* h = &cd[p];
-      Entry e;
-      e.flags = le16(h + 8);
-      e.method = le16(h + 10);
-      e.crc = le32(h + 16);
-      e.csize = le32(h + 20);
-      e.usize = le32(h + 24);
-      const size_t name_len = le16(h + 28), extra_len = le16(h + 30), comment_len = le16(h + 32);
-      e.local_offset = le32(h + 42);
-      SMLM_CHECK(p + 46 + name_len + extra_len + comment_len <= cd.size(),
-                 corrupt << "bad central directory record " << i + 1);
-      e.name.assign(reinterpret_cast<const char*>(h + 46), name_len);
-      // The ZIP64 extra field holds the 64-bit values of the fields saturated at 0xFFFFFFFF.
-      for (size_t x = 0; x + 4 <= extra_len;) {
-        const unsigned char* ex = h + 46 + name_len + x;
-        const size_t len = le16(ex + 2);
-        if (x + 4 + len > extra_len) break;
-        if (le16(ex) == 0x0001) {
-          size_t q = 4;
-          auto take = [&](uint64_t& field) {
-            if (field != 0xFFFFFFFF) return;
-            SMLM_CHECK(q + 8 <= 4 + len, corrupt << "short ZIP64 field in '" << e.name << "'");
-            field = le64(ex + q);
-            q += 8;
-          };
-          take(e.usize);
-          take(e.csize);
-          take(e.local_offset);
-        }
-        x += 4 + len;
-      }
-      entries_.push_back(std::move(e));
-      p += 46 + name_len + extra_len + comment_len;
-    }
+  [[noreturn]] void fail(const std::string& name, zip_error_t* e) const {
+    const int code = zip_error_code_zip(e);
+    SMLM_CHECK(code != ZIP_ER_CRC,
+               path_ << ": corrupt ZIP archive: CRC-32 mismatch in entry '" << name << "'");
+    SMLM_CHECK(code != ZIP_ER_NOPASSWD && code != ZIP_ER_WRONGPASSWD && code != ZIP_ER_ENCRNOTSUPP,
+               path_ << ": ZIP entry '" << name << "' is encrypted");
+    SMLM_CHECK(code != ZIP_ER_READ && code != ZIP_ER_SEEK,
+               path_ << ": read error in entry '" << name << "': " << zip_error_strerror(e));
+    SMLM_CHECK(false,
+               path_ << ": corrupt ZIP archive: entry '" << name << "': " << zip_error_strerror(e));
+    std::abort();
   }
 
   const std::string& path_;
-  FilePtr f_;
-  uint64_t size_ = 0;
-  std::vector<Entry> entries_;
+  ZipPtr zip_;
 };
 
 // ---------------------------------------------------------------------------------------------
-// ZIP writing.
+// ZIP writing (libzip).
 
-class ZipWriter {
+// A libzip source that encodes the binary table (rows x columns float32, little-endian,
+// row-interleaved, frame + 1) on demand, one chunk of rows at a time, while zip_close deflates
+// it: the table is never held twice.
+class TableSource {
  public:
-  ZipWriter(const std::string& path, std::FILE* f) : path_(path), f_(f) {}
-
-  // Writes one deflated entry whose content `produce` streams through `write`.
-  void add(const std::string& name,
-           const std::function<void(const std::function<void(const void*, size_t)>&)>& produce) {
-    Record r;
-    r.name = name;
-    r.offset = tell();
-    write_local(r);  // placeholders, patched below
-
-    z_stream z{};
-    SMLM_CHECK(deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK,
-               path_ << ": cannot start zlib");
-    std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&z, deflateEnd);
-    std::vector<unsigned char> out(kIoChunk);
-    uLong crc = crc32(0L, Z_NULL, 0);
-    auto pump = [&](const void* data, size_t n, int flush) {
-      z.next_in = static_cast<Bytef*>(const_cast<void*>(data));
-      z.avail_in = static_cast<uInt>(n);
-      do {
-        z.next_out = out.data();
-        z.avail_out = static_cast<uInt>(out.size());
-        const int rc = deflate(&z, flush);
-        SMLM_CHECK(rc != Z_STREAM_ERROR, path_ << ": deflate failed");
-        raw(out.data(), out.size() - z.avail_out);
-      } while (z.avail_out == 0 || (flush == Z_FINISH && z.avail_in > 0));
-    };
-    produce([&](const void* data, size_t n) {
-      crc = crc32_z(crc, static_cast<const Bytef*>(data), n);
-      r.usize += n;
-      const auto* p = static_cast<const unsigned char*>(data);
-      while (n > 0) {  // avail_in is 32-bit
-        const size_t k = std::min<size_t>(n, size_t{1} << 30);
-        pump(p, k, Z_NO_FLUSH);
-        p += k;
-        n -= k;
-      }
-    });
-    pump(nullptr, 0, Z_FINISH);
-    r.crc = static_cast<uint32_t>(crc);
-    r.csize = tell() - r.offset - 30 - r.name.size();
-    SMLM_CHECK(r.usize < 0xFFFFFFFF && r.csize < 0xFFFFFFFF && r.offset < 0xFFFFFFFF,
-               path_ << ": the table is over 4 GiB, which needs ZIP64; write_smlm does not write "
-                        "ZIP64 archives");
-    const uint64_t end = tell();
-    seek(r.offset);
-    write_local(r);
-    seek(end);
-    records_.push_back(std::move(r));
+  explicit TableSource(const LocalizationTable& t)
+      : t_(t),
+        row_bytes_(4 * t.num_columns()),
+        chunk_rows_(std::max<size_t>(1, kIoChunk / std::max<size_t>(row_bytes_, 1))) {
+    zip_error_init(&error_);
   }
+  ~TableSource() { zip_error_fini(&error_); }
+  TableSource(const TableSource&) = delete;
+  TableSource& operator=(const TableSource&) = delete;
 
-  void finish() {
-    const uint64_t cd_offset = tell();
-    std::string cd;
-    for (const Record& r : records_) {
-      put32(cd, kCentralSig);
-      put16(cd, (3 << 8) | 20);            // made by: Unix, spec 2.0
-      put16(cd, 20);                       // version needed: deflate
-      put16(cd, 0);                        // flags
-      put16(cd, 8);                        // deflate
-      put16(cd, 0);                        // time 00:00
-      put16(cd, (0 << 9) | (1 << 5) | 1);  // date 1980-01-01
-      put32(cd, r.crc);
-      put32(cd, static_cast<uint32_t>(r.csize));
-      put32(cd, static_cast<uint32_t>(r.usize));
-      put16(cd, static_cast<uint16_t>(r.name.size()));
-      put16(cd, 0);               // extra
-      put16(cd, 0);               // comment
-      put16(cd, 0);               // disk
-      put16(cd, 0);               // internal attributes
-      put32(cd, 0100644u << 16);  // external: a regular file, rw-r--r--
-      put32(cd, static_cast<uint32_t>(r.offset));
-      cd += r.name;
+  uint64_t size() const { return uint64_t{t_.size()} * row_bytes_; }
+  // What the callback caught (libzip is C: nothing may unwind through it), or null.
+  std::exception_ptr exception() const { return exception_; }
+
+  static zip_int64_t callback(void* self, void* data, zip_uint64_t len, zip_source_cmd_t cmd) {
+    auto* s = static_cast<TableSource*>(self);
+    try {
+      return s->command(data, len, cmd);
+    } catch (...) {
+      s->exception_ = std::current_exception();
+      zip_error_set(&s->error_, ZIP_ER_INTERNAL, 0);
+      return -1;
     }
-    raw(cd.data(), cd.size());
-    std::string end;
-    put32(end, kEndSig);
-    put16(end, 0);
-    put16(end, 0);
-    put16(end, static_cast<uint16_t>(records_.size()));
-    put16(end, static_cast<uint16_t>(records_.size()));
-    put32(end, static_cast<uint32_t>(cd.size()));
-    put32(end, static_cast<uint32_t>(cd_offset));
-    put16(end, 0);
-    raw(end.data(), end.size());
   }
 
  private:
-  struct Record {
-    std::string name;
-    uint32_t crc = 0;
-    uint64_t csize = 0, usize = 0, offset = 0;
-  };
-
-  void write_local(const Record& r) {
-    std::string h;
-    put32(h, kLocalSig);
-    put16(h, 20);
-    put16(h, 0);
-    put16(h, 8);
-    put16(h, 0);
-    put16(h, (0 << 9) | (1 << 5) | 1);
-    put32(h, r.crc);
-    put32(h, static_cast<uint32_t>(r.csize));
-    put32(h, static_cast<uint32_t>(r.usize));
-    put16(h, static_cast<uint16_t>(r.name.size()));
-    put16(h, 0);
-    h += r.name;
-    raw(h.data(), h.size());
-  }
-  void raw(const void* p, size_t n) {
-    SMLM_CHECK(std::fwrite(p, 1, n, f_) == n, path_ << ": write failed: " << std::strerror(errno));
-  }
-  uint64_t tell() {
-    const off_t pos = ftello(f_);
-    SMLM_CHECK(pos >= 0, path_ << ": write failed: " << std::strerror(errno));
-    return static_cast<uint64_t>(pos);
-  }
-  void seek(uint64_t pos) {
-    SMLM_CHECK(fseeko(f_, static_cast<off_t>(pos), SEEK_SET) == 0,
-               path_ << ": write failed: " << std::strerror(errno));
+  zip_int64_t command(void* data, zip_uint64_t len, zip_source_cmd_t cmd) {
+    switch (cmd) {
+      case ZIP_SOURCE_OPEN:
+        next_row_ = 0;
+        begin_ = end_ = 0;
+        return 0;
+      case ZIP_SOURCE_READ:
+        return read(static_cast<unsigned char*>(data), len);
+      case ZIP_SOURCE_CLOSE:
+        buf_ = {};
+        return 0;
+      case ZIP_SOURCE_STAT: {
+        // The size lets libzip write a plain header, or ZIP64 when deflate may pass 4 GiB.
+        zip_stat_t* st = ZIP_SOURCE_GET_ARGS(zip_stat_t, data, len, &error_);
+        if (st == nullptr) return -1;
+        zip_stat_init(st);
+        st->valid = ZIP_STAT_SIZE | ZIP_STAT_COMP_METHOD;
+        st->size = size();
+        st->comp_method = ZIP_CM_STORE;
+        return sizeof(zip_stat_t);
+      }
+      case ZIP_SOURCE_ERROR:
+        return zip_error_to_data(&error_, data, len);
+      case ZIP_SOURCE_FREE:
+        return 0;
+      case ZIP_SOURCE_SUPPORTS:
+        return ZIP_SOURCE_SUPPORTS_READABLE;
+      default:
+        zip_error_set(&error_, ZIP_ER_OPNOTSUPP, 0);
+        return -1;
+    }
   }
 
-  const std::string& path_;
-  std::FILE* f_;
-  std::vector<Record> records_;
+  zip_int64_t read(unsigned char* out, zip_uint64_t len) {
+    zip_uint64_t done = 0;
+    while (done < len) {
+      if (begin_ == end_ && !fill()) break;
+      const size_t k = static_cast<size_t>(std::min<zip_uint64_t>(len - done, end_ - begin_));
+      std::memcpy(out + done, buf_.data() + begin_, k);
+      begin_ += k;
+      done += k;
+    }
+    return static_cast<zip_int64_t>(done);
+  }
+
+  // Encodes the next chunk of rows into buf_; false at the end of the table.
+  bool fill() {
+    const auto& columns = t_.columns();
+    if (next_row_ >= t_.size() || columns.empty()) return false;
+    const size_t n = std::min(chunk_rows_, t_.size() - next_row_);
+    buf_.resize(chunk_rows_ * row_bytes_);
+    for (size_t c = 0; c < columns.size(); ++c) {
+      const double* v = columns[c].values.data() + next_row_;
+      const double shift = columns[c].name == col::frame ? 1.0 : 0.0;
+      unsigned char* p = buf_.data() + 4 * c;
+      for (size_t r = 0; r < n; ++r, p += row_bytes_) {
+        const uint32_t bits = std::bit_cast<uint32_t>(static_cast<float>(v[r] + shift));
+        p[0] = bits & 0xFF;
+        p[1] = (bits >> 8) & 0xFF;
+        p[2] = (bits >> 16) & 0xFF;
+        p[3] = bits >> 24;
+      }
+    }
+    next_row_ += n;
+    begin_ = 0;
+    end_ = n * row_bytes_;
+    return true;
+  }
+
+  const LocalizationTable& t_;
+  const size_t row_bytes_, chunk_rows_;
+  size_t next_row_ = 0, begin_ = 0, end_ = 0;
+  std::vector<unsigned char> buf_;
+  zip_error_t error_;
+  std::exception_ptr exception_;
 };
+
+// The archive's own source: libzip writes the archive straight into AtomicFile's temporary file
+// (through a 1 MiB stdio buffer), not into a temporary file of its own beside it that AtomicFile's
+// cleanup would not know. The archive starts empty; zip_close writes it, then COMMIT_WRITE closes
+// the file, which AtomicFile::commit renames; ROLLBACK_WRITE leaves its removal to AtomicFile.
+class TempFileTarget {
+ public:
+  explicit TempFileTarget(const std::string& temp_path) : temp_(temp_path) {
+    zip_error_init(&error_);
+  }
+  ~TempFileTarget() {
+    if (f_ != nullptr) std::fclose(f_);
+    zip_error_fini(&error_);
+  }
+  TempFileTarget(const TempFileTarget&) = delete;
+  TempFileTarget& operator=(const TempFileTarget&) = delete;
+
+  static zip_int64_t callback(void* self, void* data, zip_uint64_t len, zip_source_cmd_t cmd) {
+    return static_cast<TempFileTarget*>(self)->command(data, len, cmd);
+  }
+
+ private:
+  zip_int64_t fail(int code) {  // right after the failing call, which set errno
+    zip_error_set(&error_, code, errno);
+    return -1;
+  }
+
+  zip_int64_t command(void* data, zip_uint64_t len, zip_source_cmd_t cmd) {
+    switch (cmd) {
+      case ZIP_SOURCE_STAT:  // "no such file": zip_open_from_source starts an empty archive
+        zip_error_set(&error_, ZIP_ER_READ, ENOENT);
+        return -1;
+      case ZIP_SOURCE_BEGIN_WRITE:
+        f_ = std::fopen(temp_.c_str(), "wb");
+        if (f_ == nullptr) return fail(ZIP_ER_OPEN);
+        std::setvbuf(f_, nullptr, _IOFBF, kIoChunk);
+        return 0;
+      case ZIP_SOURCE_WRITE:
+        if (std::fwrite(data, 1, len, f_) != len) return fail(ZIP_ER_WRITE);
+        return static_cast<zip_int64_t>(len);
+      case ZIP_SOURCE_SEEK_WRITE: {
+        const auto* a = ZIP_SOURCE_GET_ARGS(zip_source_args_seek_t, data, len, &error_);
+        if (a == nullptr) return -1;
+        if (fseeko(f_, static_cast<off_t>(a->offset), a->whence) != 0) return fail(ZIP_ER_SEEK);
+        return 0;
+      }
+      case ZIP_SOURCE_TELL_WRITE: {
+        const off_t pos = ftello(f_);
+        if (pos < 0) return fail(ZIP_ER_TELL);
+        return static_cast<zip_int64_t>(pos);
+      }
+      case ZIP_SOURCE_COMMIT_WRITE: {
+        const int rc = std::fclose(f_);  // flushes: a full disk shows here
+        f_ = nullptr;
+        if (rc != 0) return fail(ZIP_ER_WRITE);
+        return 0;
+      }
+      case ZIP_SOURCE_ROLLBACK_WRITE:
+        if (f_ != nullptr) std::fclose(f_);
+        f_ = nullptr;
+        return 0;
+      case ZIP_SOURCE_REMOVE:  // an archive with no entries; never ours
+        std::remove(temp_.c_str());
+        return 0;
+      case ZIP_SOURCE_OPEN:  // reading the (empty) archive
+      case ZIP_SOURCE_READ:
+      case ZIP_SOURCE_CLOSE:
+      case ZIP_SOURCE_SEEK:
+      case ZIP_SOURCE_TELL:
+      case ZIP_SOURCE_FREE:
+        return 0;
+      case ZIP_SOURCE_ERROR:
+        return zip_error_to_data(&error_, data, len);
+      case ZIP_SOURCE_SUPPORTS:
+        return ZIP_SOURCE_SUPPORTS_WRITABLE;
+      default:
+        zip_error_set(&error_, ZIP_ER_OPNOTSUPP, 0);
+        return -1;
+    }
+  }
+
+  const std::string temp_;
+  std::FILE* f_ = nullptr;
+  zip_error_t error_;
+};
+
+// Adds `source` as entry `name`: deflated at zlib's fastest level, dated 1980-01-01 00:00 (so
+// that the same table gives the same bytes), a regular file rw-r--r--. Takes `source`.
+void add_entry(zip_t* zip, const std::string& path, const std::string& name, zip_source_t* source) {
+  SMLM_CHECK(source != nullptr, path << ": cannot write: " << zip_strerror(zip));
+  const zip_int64_t i = zip_file_add(zip, name.c_str(), source, ZIP_FL_ENC_GUESS);
+  if (i < 0) zip_source_free(source);
+  SMLM_CHECK(i >= 0, path << ": cannot write entry '" << name << "': " << zip_strerror(zip));
+  const auto index = static_cast<zip_uint64_t>(i);
+  constexpr zip_uint16_t kDosDate = (0 << 9) | (1 << 5) | 1;  // 1980-01-01
+  SMLM_CHECK(
+      zip_set_file_compression(zip, index, ZIP_CM_DEFLATE, 1) == 0 &&
+          zip_file_set_dostime(zip, index, 0, kDosDate, 0) == 0 &&
+          zip_file_set_external_attributes(zip, index, 0, ZIP_OPSYS_UNIX, 0100644u << 16) == 0,
+      path << ": cannot write entry '" << name << "': " << zip_strerror(zip));
+}
 
 // ---------------------------------------------------------------------------------------------
 // Table columns.
@@ -660,10 +644,6 @@ void write_smlm(const std::string& path, const LocalizationTable& t) {
   const auto& columns = t.columns();
   for (const auto& c : columns)
     SMLM_CHECK(!c.name.empty(), path << ": cannot write .smlm: a column has no name");
-  const uint64_t row_bytes = 4 * columns.size();
-  SMLM_CHECK(t.size() * row_bytes < 0xFFFFFFFFull,
-             path << ": the table is over 4 GiB (" << t.size() << " rows of " << row_bytes
-                  << " bytes), which needs ZIP64; write_smlm does not write ZIP64 archives");
 
   auto list = [&](auto&& item) {
     std::string s = "[";
@@ -694,40 +674,40 @@ void write_smlm(const std::string& path, const LocalizationTable& t) {
   m += "  \"description\": \"single-molecule localizations written by smlm\",\n";
   m += "  \"tags\": []\n}\n";
 
+  // One file on disk: AtomicFile's temporary file, which libzip writes through TempFileTarget
+  // and AtomicFile renames over `path` once zip_close has succeeded. On any failure the
+  // destructors discard the archive and remove that file.
   AtomicFile file(path);
-  FilePtr f(std::fopen(file.temp_path().c_str(), "wb"));
-  SMLM_CHECK(f != nullptr, path << ": cannot create: " << std::strerror(errno));
-  ZipWriter zip(path, f.get());
-  zip.add("manifest.json", [&](const auto& write) { write(m.data(), m.size()); });
-  zip.add(table_name, [&](const auto& write) {
-    const size_t chunk_rows = std::max<size_t>(1, kIoChunk / std::max<uint64_t>(row_bytes, 1));
-    std::vector<unsigned char> buf(chunk_rows * row_bytes);
-    for (size_t begin = 0; begin < t.size(); begin += chunk_rows) {
-      const size_t n = std::min(chunk_rows, t.size() - begin);
-      for (size_t c = 0; c < columns.size(); ++c) {
-        const auto& v = columns[c].values;
-        const double shift = columns[c].name == col::frame ? 1.0 : 0.0;
-        unsigned char* p = buf.data() + 4 * c;
-        for (size_t r = 0; r < n; ++r, p += row_bytes) {
-          const uint32_t bits = std::bit_cast<uint32_t>(static_cast<float>(v[begin + r] + shift));
-          p[0] = bits & 0xFF;
-          p[1] = (bits >> 8) & 0xFF;
-          p[2] = (bits >> 16) & 0xFF;
-          p[3] = bits >> 24;
-        }
-      }
-      write(buf.data(), n * row_bytes);
-    }
-  });
-  zip.finish();
-  SMLM_CHECK(std::fclose(f.release()) == 0, path << ": write failed: " << std::strerror(errno));
+  TableSource table(t);  // both outlive the archive, which calls them until it is freed
+  TempFileTarget target(file.temp_path());
+  zip_error_t error;
+  zip_error_init(&error);
+  zip_source_t* archive = zip_source_function_create(&TempFileTarget::callback, &target, &error);
+  ZipPtr zip(archive != nullptr ? zip_open_from_source(archive, ZIP_CREATE | ZIP_TRUNCATE, &error)
+                                : nullptr);
+  if (zip == nullptr) {
+    zip_source_free(archive);  // not taken by a failed zip_open_from_source; null is a no-op
+    const std::string reason = zip_error_strerror(&error);
+    zip_error_fini(&error);
+    SMLM_CHECK(false, path << ": cannot create: " << reason);
+  }
+  zip_error_fini(&error);
+  add_entry(zip.get(), path, "manifest.json", zip_source_buffer(zip.get(), m.data(), m.size(), 0));
+  add_entry(zip.get(), path, table_name,
+            zip_source_function(zip.get(), &TableSource::callback, &table));
+  if (zip_close(zip.get()) == 0) {
+    zip.release();  // zip_close freed it
+  } else {
+    if (table.exception()) std::rethrow_exception(table.exception());
+    SMLM_CHECK(false, path << ": write failed: " << zip_strerror(zip.get()));
+  }
   file.commit();
 }
 
 LocalizationTable read_smlm(const std::string& path) {
   ZipReader zip(path);
-  const Entry* manifest_entry = zip.find("manifest.json");
-  SMLM_CHECK(manifest_entry != nullptr,
+  const auto manifest_entry = zip.find("manifest.json");
+  SMLM_CHECK(manifest_entry.has_value(),
              path << ": no manifest.json in the archive (not a .smlm file)");
   const std::string where = path + ": manifest.json";
   const Json manifest = JsonParser(where, zip.extract_all(*manifest_entry, kMaxManifest)).parse();
@@ -874,12 +854,13 @@ LocalizationTable read_smlm(const std::string& path) {
 
   const std::string table_name =
       name->string.starts_with("./") ? name->string.substr(2) : name->string;
-  const Entry* table_entry = zip.find(table_name);
-  SMLM_CHECK(table_entry != nullptr,
+  const auto table_entry = zip.find(table_name);
+  SMLM_CHECK(table_entry.has_value(),
              path << ": the manifest's table '" << table_name << "' is not in the archive");
-  SMLM_CHECK(table_entry->usize == expected,
-             path << ": table '" << table_name << "' holds " << table_entry->usize << " bytes, but "
-                  << rows << " rows of " << row_bytes << " bytes need " << expected);
+  const uint64_t table_bytes = zip.size(*table_entry);
+  SMLM_CHECK(table_bytes == expected, path << ": table '" << table_name << "' holds " << table_bytes
+                                           << " bytes, but " << rows << " rows of " << row_bytes
+                                           << " bytes need " << expected);
 
   std::vector<std::vector<double>> values(ncols);
   for (size_t i = 0; i < ncols; ++i)
@@ -906,8 +887,9 @@ LocalizationTable read_smlm(const std::string& path) {
       carry.insert(carry.end(), p, p + n);
     });
 
+  // Columns go into an empty table and the row count is set last, so that add_column does not
+  // allocate a filled column beside each decoded one.
   LocalizationTable t;
-  t.resize(static_cast<size_t>(rows));
   for (size_t i = 0; i < ncols; ++i) {
     Column& c = cols[i];
     if (c.count != 1) continue;
@@ -921,6 +903,7 @@ LocalizationTable read_smlm(const std::string& path) {
     }
     t.add_column(c.name, 0.0, c.unit) = std::move(v);
   }
+  t.resize(static_cast<size_t>(rows));
   return t;
 }
 

@@ -8,8 +8,8 @@
 
 namespace smlm::io {
 
-// Writes `t` as a .smlm file: a ZIP archive (entries DEFLATE-compressed at zlib's fastest level,
-// as the specification requires by default, with CRC-32; about 40 MB/s of table) holding
+// Writes `t` as a .smlm file: a ZIP archive written by libzip (entries DEFLATE-compressed at
+// zlib's fastest level, as the specification requires by default, with CRC-32) holding
 //   manifest.json      format_version "0.2"; one format "smlm-table(binary)" (type "table", mode
 //                      "binary", extension ".bin", columns, headers, dtype, shape, units) and
 //                      one file entry (name "localizations.bin", type "table", format, channel
@@ -20,14 +20,19 @@ namespace smlm::io {
 // nothing else (the viewer assumes 4-byte floats whatever dtype says); float32 holds whole
 // numbers exactly up to 2^24. frame is written 1-based (memory value + 1), as ThunderSTORM's
 // plugin and ShareLoc's CSV converter store ThunderSTORM frames. Entries are dated 1980-01-01 so
-// that the same table gives the same bytes. Written through AtomicFile.
-// Throws smlm::Error "<path>: ..." if x or y is missing, a column name is empty, the table needs
-// more than 4 GiB (ZIP64, not written), or a write fails.
+// that the same table gives the same bytes. A binary table that deflate might grow past 4 GiB
+// (over 4,293,656,963 bytes: 10^8 rows of 11 columns) is written as ZIP64, smaller ones as plain
+// ZIP. The table is encoded 1 MiB at a time while it is compressed: memory beyond `t` is a few
+// MiB.
+// Written through AtomicFile: on failure no file is left.
+// Throws smlm::Error "<path>: ..." if x or y is missing, a column name is empty, or a write
+// fails ("<path>: write failed: <libzip's reason>").
 void write_smlm(const std::string& path, const LocalizationTable& t);
 
 // Reads the first table of a .smlm file.
 //
-// ZIP: stored and deflated entries, ZIP64 records, CRC-32 checked. Manifest: format_version
+// ZIP (libzip): stored and deflated entries (and what else libzip decompresses), ZIP64 records,
+// CRC-32 checked; the table entry is streamed 1 MiB at a time. Manifest: format_version
 // "0.2"; the first "files" entry of type "table" whose format has mode "binary". Columns:
 // dtype int8 ... uint64, float32, float64 (little-endian); columns whose shape is not 1 (image
 // patches) are skipped; the file entry's "offset" values are added to their columns. Headers

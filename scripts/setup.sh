@@ -16,7 +16,7 @@ cli_only=0
 # What the smlm command needs to build. libdnnl-dev's CMake config loads OpenCL's, and Debian
 # only recommends ocl-icd-opencl-dev, which --no-install-recommends leaves out.
 packages=(cmake make g++ pkg-config libceres-dev libeigen3-dev libtiff-dev libpng-dev
-          libhdf5-dev libzip-dev libfftw3-dev libdnnl-dev ocl-icd-opencl-dev)
+          libhdf5-dev zlib1g-dev libzip-dev libfftw3-dev libdnnl-dev ocl-icd-opencl-dev)
 # What the tests, the benchmarks and the Python module need besides.
 [ $cli_only = 1 ] || packages+=(libgtest-dev libbenchmark-dev python3-dev python3-numpy
                                 python3-pytest pybind11-dev)
