@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 
 namespace {
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   const std::string cmd = argv[1];
+  smlm::install_temp_file_cleanup();  // Ctrl-C, kill, hang-up: no temporary file left
   if (cmd == "--version") {
     std::puts("smlm " SMLM_VERSION);
     return 0;

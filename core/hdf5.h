@@ -8,6 +8,7 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace smlm {
 
@@ -52,6 +53,26 @@ class QuietHdf5 {
   H5E_auto2_t func_ = nullptr;
   void* data_ = nullptr;
 };
+
+// HDF5 files written in memory (the core driver, no backing store) and then put on disk by our
+// own checked writes (write_file_atomically): HDF5 never writes to the disk itself, so a full
+// disk is an ordinary error, never a file HDF5 failed to close (which crashes the library at
+// exit, in H5F__close_cb). `name` only labels the file. Returns an invalid id on failure.
+inline Hdf5Id create_memory_hdf5(const std::string& name) {
+  Hdf5Id fapl(H5Pcreate(H5P_FILE_ACCESS));
+  if (!fapl.ok() || H5Pset_fapl_core(fapl.get(), size_t{1} << 20, 0) < 0) return Hdf5Id();
+  return Hdf5Id(H5Fcreate(name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()));
+}
+
+// The bytes of an HDF5 file made by create_memory_hdf5 (flushed first); empty on failure.
+inline std::string memory_hdf5_image(hid_t file) {
+  if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) return {};
+  const ssize_t size = H5Fget_file_image(file, nullptr, 0);
+  if (size <= 0) return {};
+  std::string image(static_cast<size_t>(size), '\0');
+  if (H5Fget_file_image(file, image.data(), image.size()) != size) return {};
+  return image;
+}
 
 // " (<innermost message of HDF5's current error stack>)", or "" when the stack is empty; clears
 // the stack.

@@ -64,11 +64,11 @@ void LocalizationTable::reserve(size_t rows) {
 }
 
 void LocalizationTable::append(const LocalizationTable& other) {
-  if (other.empty()) return;
   if (columns_.empty() && rows_ == 0) {
-    *this = other;
+    *this = other;  // also the columns of an empty table: a table with no rows keeps its header
     return;
   }
+  if (other.empty()) return;
   SMLM_CHECK(other.columns_.size() == columns_.size(),
              "cannot append tables with different columns");
   for (auto& c : columns_) {

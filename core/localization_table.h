@@ -60,7 +60,9 @@ class LocalizationTable {
   // Resizes every column; new rows hold NaN.
   void resize(size_t rows);
   void reserve(size_t rows);
-  // Appends the rows of `other`; both tables must have the same column names.
+  // Appends the rows of `other`; both tables must have the same column names. A table without
+  // columns takes `other`'s columns, even when `other` has no rows (so that an empty result
+  // still writes its full header).
   void append(const LocalizationTable& other);
   // Keeps the rows whose mask is true, in order.
   void filter(const std::vector<bool>& keep);

@@ -21,7 +21,11 @@ namespace smlm::kernels {
 
 int cpu_threads() { return omp_get_max_threads(); }
 
-void set_cpu_threads(int n) { omp_set_num_threads(n > 0 ? n : omp_get_num_procs()); }
+int max_cpu_threads() { return kMaxThreadsPerCore * std::max(1, omp_get_num_procs()); }
+
+void set_cpu_threads(int n) {
+  omp_set_num_threads(n > 0 ? std::min(n, max_cpu_threads()) : omp_get_num_procs());
+}
 
 bool cuda_compiled() { return SMLM_HAVE_CUDA != 0; }
 

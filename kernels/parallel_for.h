@@ -9,8 +9,12 @@ namespace smlm::kernels {
 
 // Number of CPU threads parallel_for uses (OpenMP's, which OMP_NUM_THREADS sets).
 int cpu_threads();
-// Sets the number of CPU threads for later parallel regions (<= 0: all cores).
+// Sets the number of CPU threads for later parallel regions (<= 0: all cores), at most
+// max_cpu_threads(): more is clamped (libgomp fails, or crashes, when asked for tens of thousands).
 void set_cpu_threads(int n);
+// The most CPU threads set_cpu_threads() allows: kMaxThreadsPerCore x the hardware threads.
+constexpr int kMaxThreadsPerCore = 4;
+int max_cpu_threads();
 
 template <class F>
 void parallel_for(int64_t n, F&& f, int64_t min_per_thread = 1) {

@@ -50,5 +50,15 @@ TEST(LocalizationTable, AppendRequiresSameColumns) {
   EXPECT_THROW(a.append(b), Error);
 }
 
+TEST(LocalizationTable, AppendingAnEmptyTableKeepsItsColumns) {
+  LocalizationTable none, empty;
+  empty.add_column(col::frame);
+  empty.add_column(col::x);
+  none.append(empty);
+  EXPECT_EQ(none.size(), 0u);
+  EXPECT_EQ(none.num_columns(), 2u);
+  EXPECT_TRUE(none.has(col::x));
+}
+
 }  // namespace
 }  // namespace smlm

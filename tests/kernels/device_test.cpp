@@ -22,6 +22,17 @@ TEST(Device, RejectsUnknownDevices) {
   }
 }
 
+TEST(ParallelFor, ThreadCountIsClampedToFourPerHardwareThread) {
+  const int before = kernels::cpu_threads();
+  const int max = kernels::max_cpu_threads();
+  EXPECT_GE(max, kernels::kMaxThreadsPerCore);
+  kernels::set_cpu_threads(100000);  // libgomp crashed (>= 65535) or failed (>= 32768)
+  EXPECT_EQ(kernels::cpu_threads(), max);
+  kernels::set_cpu_threads(1);
+  EXPECT_EQ(kernels::cpu_threads(), 1);
+  kernels::set_cpu_threads(before);
+}
+
 TEST(ParallelFor, VisitsEveryIndexOnce) {
   std::vector<int> hits(10007, 0);
   parallel_for(static_cast<int64_t>(hits.size()), [&](int64_t i) { hits[i] += 1; });
