@@ -122,7 +122,7 @@ struct FileColumn {
 
 class Reader {
  public:
-  explicit Reader(const std::string& path) : path_(path) {}
+  Reader(const std::string& path, MalformedRows malformed) : path_(path), malformed_(malformed) {}
 
   LocalizationTable read(CsvReadReport* report);
 
@@ -132,6 +132,7 @@ class Reader {
   void row(std::string_view s);
 
   const std::string& path_;
+  MalformedRows malformed_;
   int64_t line_no_ = 0;
   bool have_header_ = false;
   size_t reserve_rows_ = 0;
@@ -190,6 +191,9 @@ void Reader::header(std::string_view s) {
 void Reader::row(std::string_view s) {
   const size_t fields = static_cast<size_t>(std::count(s.begin(), s.end(), ',')) + 1;
   if (fields != cols_.size()) {
+    SMLM_CHECK(malformed_ == MalformedRows::skip,
+               path_ << ":" << line_no_ << ": " << fields << " fields, expected " << cols_.size()
+                     << " as in the header (a damaged or hand-edited row)");
     if (skipped_++ == 0)
       first_skip_ = "line " + std::to_string(line_no_) + ": " + std::to_string(fields) +
                     " fields, expected " + std::to_string(cols_.size());
@@ -428,8 +432,9 @@ void write_thunderstorm_csv(const std::string& path, const LocalizationTable& ta
   writer.close();
 }
 
-LocalizationTable read_thunderstorm_csv(const std::string& path, CsvReadReport* report) {
-  return Reader(path).read(report);
+LocalizationTable read_thunderstorm_csv(const std::string& path, CsvReadReport* report,
+                                        MalformedRows malformed) {
+  return Reader(path, malformed).read(report);
 }
 
 }  // namespace smlm::io

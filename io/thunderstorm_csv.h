@@ -69,6 +69,13 @@ class ThunderstormCsvWriter {
   std::unique_ptr<Impl> impl_;
 };
 
+// What the reader does with a row whose field count differs from the header's.
+enum class MalformedRows {
+  refuse,  // an Error naming the file and line (the default: a short or long row means the
+           // columns no longer line up, and a silently smaller table is lost data)
+  skip,    // ThunderSTORM's behaviour: drop the row, count it in the CsvReadReport
+};
+
 struct CsvReadReport {
   int64_t rows = 0;          // rows read into the table
   int64_t skipped_rows = 0;  // rows dropped because their field count differs from the header's
@@ -90,12 +97,15 @@ struct CsvReadReport {
 // Values: decimal or exponent form ("1.0E-5"), optionally quoted or padded with blanks; NaN,
 // Infinity, -Infinity (any case, also "inf"). Blank lines are ignored; a trailing "\r" is
 // stripped; a UTF-8 byte-order mark is skipped.
-// Rows whose field count differs from the header's are skipped and counted in `report`, as
-// ThunderSTORM does. Errors (smlm::Error, message "<path>:<line>: ..." or "<path>: ..."): the
-// file cannot be opened, it is empty (no header), a value is not a number, a column appears
-// twice, or every data row was skipped. A header-only file gives an empty table with its columns.
+// A row whose field count differs from the header's is an Error
+// ("<path>:<line>: 2 fields, expected 3 as in the header") unless `malformed` is skip: then it is
+// dropped and counted in `report`, as ThunderSTORM does. Errors (smlm::Error, message
+// "<path>:<line>: ..." or "<path>: ..."): the file cannot be opened, it is empty (no header), a
+// value is not a number, a column appears twice, a row is malformed (refuse), or every data row
+// was skipped (skip). A header-only file gives an empty table with its columns.
 // The file is read in large chunks and parsed with std::from_chars; millions of rows take
 // about a second.
-LocalizationTable read_thunderstorm_csv(const std::string& path, CsvReadReport* report = nullptr);
+LocalizationTable read_thunderstorm_csv(const std::string& path, CsvReadReport* report = nullptr,
+                                        MalformedRows malformed = MalformedRows::refuse);
 
 }  // namespace smlm::io

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cmath>
 #include <cstdarg>
@@ -16,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <type_traits>
+#include <unordered_map>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -149,6 +151,40 @@ PageFormat page_format(TIFF* tif) {
   return f;
 }
 
+// Reads an unsigned integer of `bytes` bytes at `offset` in the file's byte order; false at the
+// end.
+bool read_uint(int fd, uint64_t offset, int bytes, bool swap, uint64_t& value) {
+  uint8_t b[8] = {};
+  if (::pread(fd, b, size_t(bytes), off_t(offset)) != bytes) return false;
+  if (swap) std::reverse(b, b + bytes);
+  value = 0;
+  for (int i = bytes - 1; i >= 0; --i) value = value << 8 | b[i];  // host is little-endian
+  return true;
+}
+
+// Walks the chain of pages (IFDs) as stored: returns "" or, when a page's next-page pointer goes
+// back to a page already seen, the words that say so (libtiff stops there without an error, so
+// that a looping file would read as its first few pages). Other damage is libtiff's to report.
+std::string find_page_loop(int fd, bool bigtiff, bool swap) {
+  static_assert(std::endian::native == std::endian::little);
+  const int word = bigtiff ? 8 : 4, count_bytes = bigtiff ? 8 : 2, entry = bigtiff ? 20 : 12;
+  uint64_t offset = 0;
+  if (!read_uint(fd, bigtiff ? 8 : 4, word, swap, offset)) return {};
+  std::unordered_map<uint64_t, int64_t> seen;  // offset -> page (from 1)
+  for (int64_t page = 1; offset != 0; ++page) {
+    if (const auto it = seen.find(offset); it != seen.end())
+      return "loop in the chain of pages: page " + std::to_string(page - 1) +
+             "'s next-page pointer goes back to page " + std::to_string(it->second) +
+             " (damaged file)";
+    seen.emplace(offset, page);
+    uint64_t n = 0;
+    if (!read_uint(fd, offset, count_bytes, swap, n) || n > (uint64_t(1) << 32)) return {};
+    if (!read_uint(fd, offset + uint64_t(count_bytes) + n * uint64_t(entry), word, swap, offset))
+      return {};
+  }
+  return {};
+}
+
 // Parses "key=<integer>" from an ImageJ description (one key=value per line); -1 if absent.
 int64_t imagej_value(const std::string& desc, const std::string& key) {
   size_t pos = 0;
@@ -252,6 +288,8 @@ struct TiffMovieReader::Impl {
     info.bigtiff = TIFFIsBigTIFF(tif);
     swap = TIFFIsByteSwapped(tif);
 
+    if (const std::string loop = find_page_loop(TIFFFileno(tif), info.bigtiff, swap); !loop.empty())
+      fail(loop);
     const int errors_before = log.num_errors;
     const tdir_t ndirs = TIFFNumberOfDirectories(tif);
     if (log.num_errors != errors_before || ndirs == 0)
@@ -264,7 +302,29 @@ struct TiffMovieReader::Impl {
       const int64_t images = imagej_value(desc, "images");
       if (images > 1) open_imagej_contiguous(images);
     }
+    check_page_size(1);
     buf.resize(frame_bytes());
+  }
+
+  // A page claims width x height pixels: before allocating them, check that the file can hold
+  // them (uncompressed: its bytes; compressed: deflate's best ratio, ~1000:1), so that a damaged
+  // or hostile header ends in a message, not in std::bad_alloc or the OOM killer.
+  void check_page_size(int64_t page) {
+    std::error_code ec;
+    const uint64_t size = fs::file_size(path, ec);
+    if (ec) return;  // a pipe or special file: libtiff's reads will tell
+    uint16_t compression = COMPRESSION_NONE;
+    TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &compression);
+    const uint64_t limit = compression == COMPRESSION_NONE ? size : size * 1100 + (1 << 20);
+    const uint64_t need = uint64_t(frame_bytes());
+    uint64_t tile = 0;
+    if (TIFFIsTiled(tif)) tile = uint64_t(TIFFTileSize64(tif));
+    if (need > limit || tile > limit)
+      fail("page " + std::to_string(page) + " claims " + std::to_string(info.width) + "x" +
+           std::to_string(info.height) + " pixels" +
+           (need > limit ? " (" + std::to_string(need) + " bytes)"
+                         : " in tiles of " + std::to_string(tile) + " bytes") +
+           ", more than the file's " + std::to_string(size) + " bytes can hold (damaged file)");
   }
 
   // ImageJ's one-IFD stack: all frames uncompressed and contiguous after the first strip.

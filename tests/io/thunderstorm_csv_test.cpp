@@ -285,12 +285,25 @@ TEST(ThunderstormCsv, MissingXColumnNamesFileAndColumn) {
   EXPECT_NE(no_frame.find("missing column 'frame'"), std::string::npos) << no_frame;
 }
 
-TEST(ThunderstormCsv, RowsWithWrongFieldCountAreSkippedAndCounted) {
+TEST(ThunderstormCsv, RowsWithWrongFieldCountAreAnErrorNamingTheLine) {
   test::TempDir dir;
   const std::string path = dir / "ragged.csv";
   write_text(path, "frame,x [nm],y [nm]\n1,10,20\n2,30\n3,50,60\n4,1,2,3\n");
   CsvReadReport report;
-  const LocalizationTable t = read_thunderstorm_csv(path, &report);
+  std::string msg = error_of([&] { read_thunderstorm_csv(path, &report); });
+  EXPECT_NE(msg.find(path + ":3: 2 fields, expected 3"), std::string::npos) << msg;
+  write_text(path, "\"frame\",\"x [nm]\",\"y [nm]\"\n1,100,200\n2,400,500,7,8\n");
+  msg = error_of([&] { read_thunderstorm_csv(path); });
+  EXPECT_NE(msg.find(path + ":3: 5 fields, expected 3"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+}
+
+TEST(ThunderstormCsv, RowsWithWrongFieldCountAreSkippedAndCountedOnRequest) {
+  test::TempDir dir;
+  const std::string path = dir / "ragged.csv";
+  write_text(path, "frame,x [nm],y [nm]\n1,10,20\n2,30\n3,50,60\n4,1,2,3\n");
+  CsvReadReport report;
+  const LocalizationTable t = read_thunderstorm_csv(path, &report, MalformedRows::skip);
   EXPECT_EQ(t.size(), 2u);
   EXPECT_EQ(report.rows, 2);
   EXPECT_EQ(report.skipped_rows, 2);
@@ -303,7 +316,9 @@ TEST(ThunderstormCsv, FileWhereEveryRowIsBadIsAnError) {
   test::TempDir dir;
   const std::string path = dir / "allbad.csv";
   write_text(path, "frame,x [nm],y [nm]\n1,10\n2,30\n");
-  const std::string msg = error_of([&] { read_thunderstorm_csv(path); });
+  std::string msg = error_of([&] { read_thunderstorm_csv(path); });
+  EXPECT_NE(msg.find(path + ":2:"), std::string::npos) << msg;
+  msg = error_of([&] { read_thunderstorm_csv(path, nullptr, MalformedRows::skip); });
   EXPECT_NE(msg.find(path), std::string::npos) << msg;
   EXPECT_NE(msg.find("line 2"), std::string::npos) << msg;
 }

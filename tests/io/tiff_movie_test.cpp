@@ -563,5 +563,82 @@ TEST(TiffMovieReader, ReadsThunderstormMovie) {
   EXPECT_GT(hi, 160.0);
 }
 
+// --- hostile files (issue 12) ------------------------------------------------------------------
+
+uint32_t le32(const std::string& b, size_t at) {
+  return uint32_t(uint8_t(b[at])) | uint32_t(uint8_t(b[at + 1])) << 8 |
+         uint32_t(uint8_t(b[at + 2])) << 16 | uint32_t(uint8_t(b[at + 3])) << 24;
+}
+uint16_t le16(const std::string& b, size_t at) {
+  return uint16_t(uint8_t(b[at]) | uint8_t(b[at + 1]) << 8);
+}
+void put32(std::string& b, size_t at, uint32_t v) {
+  for (int i = 0; i < 4; ++i) b[at + i] = char((v >> (8 * i)) & 0xff);
+}
+void put16(std::string& b, size_t at, uint16_t v) {
+  b[at] = char(v & 0xff);
+  b[at + 1] = char(v >> 8);
+}
+
+// The offsets of every IFD of a little-endian classic TIFF, in chain order.
+std::vector<uint32_t> ifd_offsets(const std::string& b) {
+  EXPECT_EQ(b.substr(0, 4), std::string("II*\0", 4)) << "a little-endian classic TIFF";
+  std::vector<uint32_t> ifds;
+  for (uint32_t off = le32(b, 4); off != 0 && ifds.size() < 1000;
+       off = le32(b, off + 2 + 12 * size_t(le16(b, off))))
+    ifds.push_back(off);
+  return ifds;
+}
+
+TEST(TiffMovieReader, LoopingPageChainIsAnErrorNamingFileAndPage) {
+  test::TempDir dir;
+  const std::string path = dir / "loop.tif";
+  write_movie(path, 8, 8, 50, PixelType::u16);
+  std::string b = test::read_text(path);
+  const std::vector<uint32_t> ifds = ifd_offsets(b);
+  ASSERT_EQ(ifds.size(), 50u);
+  // Page 5's next-page pointer goes back to page 2.
+  put32(b, ifds[4] + 2 + 12 * size_t(le16(b, ifds[4])), ifds[1]);
+  test::write_text(path, b);
+  ::testing::internal::CaptureStderr();
+  const std::string msg = error_of([&] { read_all(path); });
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+  EXPECT_NE(msg.find(path), std::string::npos) << msg;
+  EXPECT_NE(msg.find("loop"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("page 5"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+}
+
+// Sets the first page's width and height tags to w x h (as LONG values).
+void claim_size(std::string& b, uint32_t w, uint32_t h) {
+  const uint32_t ifd = ifd_offsets(b).at(0);
+  for (size_t e = 0; e < le16(b, ifd); ++e) {
+    const size_t at = ifd + 2 + 12 * e;
+    const uint16_t tag = le16(b, at);
+    if (tag != TIFFTAG_IMAGEWIDTH && tag != TIFFTAG_IMAGELENGTH) continue;
+    put16(b, at + 2, TIFF_LONG);
+    put32(b, at + 4, 1);
+    put32(b, at + 8, tag == TIFFTAG_IMAGEWIDTH ? w : h);
+  }
+}
+
+TEST(TiffMovieReader, HugeClaimedPageSizeIsAnErrorBeforeAllocating) {
+  test::TempDir dir;
+  for (const bool one_page : {true, false}) {
+    const std::string path = dir / (one_page ? "huge1.tif" : "huge.tif");
+    write_movie(path, 8, 8, one_page ? 1 : 3, PixelType::u16);
+    std::string b = test::read_text(path);
+    claim_size(b, 100000, 100000);
+    test::write_text(path, b);
+    ::testing::internal::CaptureStderr();
+    const std::string msg = error_of([&] { read_all(path); });
+    EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+    EXPECT_NE(msg.find(path), std::string::npos) << msg;
+    EXPECT_NE(msg.find("100000x100000"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("page 1"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+  }
+}
+
 }  // namespace
 }  // namespace smlm::io
