@@ -4,6 +4,7 @@
 
 #include <hdf5.h>
 
+#include <cmath>
 #include <vector>
 
 #include "core/atomic_file.h"
@@ -76,6 +77,8 @@ AttributeValue read_attribute(const Context& ctx, hid_t obj, const std::string& 
     case H5T_FLOAT: {
       double d = 0;
       ctx.check(H5Aread(a, H5T_NATIVE_DOUBLE, &d) >= 0, "cannot read attribute " + name);
+      // ±inf may be meant (a best loss not yet reached); NaN never is.
+      ctx.check(!std::isnan(d), "attribute " + name + " is nan, not a number");
       return d;
     }
     default:
@@ -125,6 +128,9 @@ void read_tensor(const Context& ctx, hid_t file, const std::string& path, Tensor
   std::vector<float> v(static_cast<size_t>(t.numel()));
   ctx.check(H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) >= 0,
             "cannot read dataset " + path);
+  for (size_t i = 0; i < v.size(); ++i)
+    ctx.check(std::isfinite(v[i]), "dataset " + path + " holds " + std::to_string(v[i]) +
+                                       " at index " + std::to_string(i) + ", not a finite number");
   t.copy_from(Tensor::from_host(s, v));
 }
 
@@ -153,12 +159,13 @@ Id open_for_reading(const Context& ctx) {
 void save_checkpoint(const std::string& path, Layer& model, Optimizer* optimizer,
                      const Attributes& settings) {
   QuietErrors quiet;
-  AtomicFile file(path);
   Context ctx{path};
+  std::string image;
   {
     {
-      Id f(H5Fcreate(file.temp_path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
-      ctx.check(f.ok(), "cannot create " + file.temp_path());
+      // Built in memory and written by write_file_atomically: see create_memory_hdf5.
+      Id f = create_memory_hdf5(path);
+      ctx.check(f.ok(), "cannot create an HDF5 file" + hdf5_reason());
       write_attribute(ctx, f, "format", std::string(kFormat));
       write_attribute(ctx, f, "format_version", kVersion);
       write_attribute(ctx, f, "architecture", model.architecture());
@@ -178,9 +185,10 @@ void save_checkpoint(const std::string& path, Layer& model, Optimizer* optimizer
         for (const auto& s : optimizer->state())
           write_tensor(ctx, f, "optimizer/state/" + s.name, *s.tensor);
       }
-      ctx.check(H5Fflush(f, H5F_SCOPE_GLOBAL) >= 0, "cannot flush");
+      image = memory_hdf5_image(f);
+      ctx.check(!image.empty(), "cannot flush" + hdf5_reason());
     }
-    file.commit();
+    write_file_atomically(path, image);
   }
 }
 

@@ -84,6 +84,16 @@ struct Reader {
     double v = 0;
     if (!a.ok() || H5Aread(a.get(), H5T_NATIVE_DOUBLE, &v) < 0)
       fail(std::string("attribute '") + name + "' is not a number");
+    if (!std::isfinite(v))
+      fail(std::string("attribute '") + name + "' is " + std::to_string(v) +
+           ", not a finite number");
+    return v;
+  }
+  // A positive finite attribute.
+  double attr_positive(hid_t loc, const char* name) const {
+    const double v = attr_double(loc, name);
+    if (!(v > 0))
+      fail(std::string("attribute '") + name + "' is " + std::to_string(v) + ", not > 0");
     return v;
   }
   int attr_int(hid_t loc, const char* name) const {
@@ -115,12 +125,22 @@ struct Reader {
     if (rank < 1 || rank > 8) fail(std::string("dataset '") + name + "' has a bad rank");
     dims.assign(rank, 0);
     H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
-    size_t count = 1;
-    for (hsize_t d : dims) count *= d;
-    std::vector<T> out(count);
+    // Checked before allocating: a damaged header must not ask for terabytes.
+    constexpr hsize_t kMaxValues = hsize_t{1} << 31;
+    hsize_t count = 1;
+    for (hsize_t d : dims) {
+      if (d != 0 && count > kMaxValues / d)
+        fail(std::string("dataset '") + name + "' claims more than 2^31 values (damaged file)");
+      count *= d;
+    }
+    std::vector<T> out(static_cast<size_t>(count));
     const hid_t mem_type = std::is_same_v<T, float> ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
     if (count > 0 && H5Dread(ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
       fail(std::string("dataset '") + name + "' cannot be read as numbers");
+    for (size_t i = 0; i < out.size(); ++i)
+      if (!std::isfinite(out[i]))
+        fail(std::string("dataset '") + name + "' holds " + std::to_string(out[i]) + " at index " +
+             std::to_string(i) + ", not a finite number");
     return out;
   }
 };
@@ -157,6 +177,7 @@ DefocusCurve read_curve(const Reader& r, hid_t g, const char* axis) {
     if (!std::isfinite(x))
       r.fail(std::string("a defocus-curve value of ") + axis + " is not finite");
   if (c.form == DefocusCurve::kHuang && !(c.d != 0)) r.fail(std::string(axis) + "_d must not be 0");
+  if (!(c.sigma0 > 0)) r.fail(std::string(axis) + "_sigma0 must be > 0");
   return c;
 }
 
@@ -165,13 +186,14 @@ DefocusCurve read_curve(const Reader& r, hid_t g, const char* axis) {
 void save_calibration(const std::string& path, const PsfCalibration& c) {
   SMLM_CHECK(c.has_astigmatic || !c.spline.empty(),
              "cannot write PSF calibration '" << path << "': it holds no model");
-  AtomicFile out(path);  // names a missing folder; removes the temporary file on failure
+  { AtomicFile check(path); }  // names a missing folder before the file is built
   const Writer w{path};
   QuietHdf5 quiet;
+  std::string image;
   {
     {
-      Id file(w.check(H5Fcreate(out.temp_path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
-                      "creating the temporary file " + out.temp_path()));
+      // Built in memory, written by write_file_atomically (see create_memory_hdf5).
+      Id file(w.check(create_memory_hdf5(path).release(), "creating the file"));
       const hid_t root = file.get();
       w.attr(root, "format", std::string("smlm-psf"));
       w.attr(root, "version", kFormatVersion);
@@ -223,9 +245,10 @@ void save_calibration(const std::string& path, const PsfCalibration& c) {
           w.dataset(g.get(), "samples", sd, flat.data());
         }
       }
-      w.check(H5Fflush(root, H5F_SCOPE_GLOBAL), "flushing");
+      image = memory_hdf5_image(root);
+      w.check(image.empty() ? -1 : 0, "flushing");
     }
-    out.commit();
+    write_file_atomically(path, image);
   }
 }
 
@@ -244,11 +267,10 @@ PsfCalibration load_calibration(const std::string& path) {
            std::to_string(kFormatVersion) + ")");
   PsfCalibration c;
   c.model = r.attr_string(root, "model");
-  c.pixel_size_nm = r.attr_double(root, "pixel_size_nm");
-  c.z_step_nm = r.attr_double(root, "z_step_nm");
+  c.pixel_size_nm = r.attr_positive(root, "pixel_size_nm");
+  c.z_step_nm = r.attr_positive(root, "z_step_nm");
   c.num_beads = r.attr_int(root, "num_beads");
   c.z_origin = r.attr_string(root, "z_origin");
-  if (!(c.pixel_size_nm > 0) || !(c.z_step_nm > 0)) r.fail("pixel size and z step must be > 0");
   if (H5Lexists(root, "astigmatic", H5P_DEFAULT) > 0) {
     Id g(H5Gopen2(root, "astigmatic", H5P_DEFAULT));
     if (!g.ok()) r.fail("group astigmatic cannot be opened");
@@ -257,6 +279,10 @@ PsfCalibration load_calibration(const std::string& path) {
     c.astigmatic.y = read_curve(r, g.get(), "y");
     c.astigmatic.z_min_nm = r.attr_double(g.get(), "z_min_nm");
     c.astigmatic.z_max_nm = r.attr_double(g.get(), "z_max_nm");
+    if (!(c.astigmatic.z_min_nm < c.astigmatic.z_max_nm))
+      r.fail("the astigmatic z range is inverted or empty: z_min_nm " +
+             std::to_string(c.astigmatic.z_min_nm) + " >= z_max_nm " +
+             std::to_string(c.astigmatic.z_max_nm));
     std::vector<hsize_t> d1, d2, d3;
     const auto z = r.dataset<double>(g.get(), "z_nm", d1);
     const auto sx = r.dataset<double>(g.get(), "sigma_x", d2);
@@ -278,12 +304,15 @@ PsfCalibration load_calibration(const std::string& path) {
     v.nx = r.attr_int(g.get(), "nx");
     v.ny = r.attr_int(g.get(), "ny");
     v.nz = r.attr_int(g.get(), "nz");
-    v.oversampling = r.attr_double(g.get(), "oversampling");
+    if (v.nx < 1 || v.ny < 1 || v.nz < 1)
+      r.fail("spline size " + std::to_string(v.nx) + "x" + std::to_string(v.ny) + "x" +
+             std::to_string(v.nz) + " voxels is not positive");
+    v.oversampling = r.attr_positive(g.get(), "oversampling");
     v.cx = r.attr_double(g.get(), "cx");
     v.cy = r.attr_double(g.get(), "cy");
     v.cz = r.attr_double(g.get(), "cz");
-    v.dz_nm = r.attr_double(g.get(), "dz_nm");
-    v.pixel_size_nm = r.attr_double(g.get(), "pixel_size_nm");
+    v.dz_nm = r.attr_positive(g.get(), "dz_nm");
+    v.pixel_size_nm = r.attr_positive(g.get(), "pixel_size_nm");
     std::vector<hsize_t> dims;
     auto coeff = r.dataset<float>(g.get(), "coefficients", dims);
     if (dims.size() != 4 || dims[0] != static_cast<hsize_t>(v.nz) ||

@@ -211,6 +211,18 @@ DriftCurve estimate_drift_rcc(const LocalizationTable& table, const DriftSetting
 
   // Common field of view, zero-padded by the search radius.
   const double p = s.pixel_size_nm;
+  {
+    // The images below, before the FFT-friendly rounding: checked before allocating.
+    const double fx = std::floor((xmax - xmin) / p) + 1, fy = std::floor((ymax - ymin) / p) + 1;
+    const double pad = (s.max_drift_nm > 0 ? s.max_drift_nm / p : 0.25 * std::max(fx, fy)) + 3;
+    const double pixels = static_cast<double>(n) * (fx + pad) * (fy + pad);
+    SMLM_CHECK(s.max_pixels > 0 && pixels <= static_cast<double>(s.max_pixels),
+               "RCC drift: " << n << " segment images of " << (xmax - xmin) / 1000 << " x "
+                             << (ymax - ymin) / 1000 << " um at " << p << " nm pixels need about "
+                             << pixels << " pixels (" << std::ceil(pixels * 16 / (1 << 30))
+                             << " GB), more than the limit of " << s.max_pixels
+                             << ": use a larger drift pixel or fewer segments");
+  }
   const int data_nx = static_cast<int>(std::floor((xmax - xmin) / p)) + 1;
   const int data_ny = static_cast<int>(std::floor((ymax - ymin) / p)) + 1;
   const double max_drift =

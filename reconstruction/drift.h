@@ -46,6 +46,9 @@ struct DriftSettings {
   // circular within it.
   double max_drift_nm = 0;
   DriftInterpolation interpolation = DriftInterpolation::cubic;
+  // segments × padded field of view in pixels, at most: more is an error naming the size,
+  // checked before any allocation (16 bytes per pixel: the default 4·10⁸ is about 6.4 GB).
+  int64_t max_pixels = 400'000'000;
 };
 
 // What RCC measured, for reports and plots. Segment drifts use the curve's reference (the

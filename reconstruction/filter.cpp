@@ -17,8 +17,13 @@ namespace {
 
 enum class Op { add, sub, mul, div, lt, le, gt, ge, eq, ne, land, lor, neg, lnot };
 
+// Parsing, evaluating and freeing the tree recurse, and evaluation holds one column per level:
+// the tree's depth is bounded so that no expression can overflow the stack or the memory.
+constexpr int kMaxDepth = 200;
+
 struct Node {
   enum class Kind { number, column, unary, binary } kind;
+  int depth = 1;  // levels of this subtree
   double value = 0;
   const std::vector<double>* column = nullptr;
   Op op = Op::add;
@@ -29,7 +34,9 @@ bool truth(double v) { return v != 0 && !std::isnan(v); }
 
 class Parser {
  public:
-  Parser(const LocalizationTable& t, const std::string& text) : table_(t), text_(text) {}
+  // any_name: every NAME is accepted (syntax check before the table is read).
+  Parser(const LocalizationTable& t, const std::string& text, bool any_name = false)
+      : table_(t), text_(text), any_name_(any_name) {}
 
   std::unique_ptr<Node> parse() {
     skip();
@@ -45,9 +52,30 @@ class Parser {
  private:
   [[noreturn]] void fail(size_t at, const std::string& what) const {
     std::ostringstream os;
-    os << "filter: syntax error at character " << at + 1 << " of \"" << text_ << "\": " << what;
+    os << "filter: syntax error at character " << at + 1 << " of \"" << quoted() << "\": " << what;
     throw Error(os.str());
   }
+
+  // The expression for messages: a very long one is cut.
+  std::string quoted() const {
+    return text_.size() <= 120
+               ? text_
+               : text_.substr(0, 100) + "... (" + std::to_string(text_.size()) + " characters)";
+  }
+
+  [[noreturn]] void too_deep(size_t at) const {
+    fail(at, "the expression nests more than " + std::to_string(kMaxDepth) +
+                 " levels deep (parentheses, operators and chained terms); simplify it");
+  }
+
+  // Counts the parser's recursion through '(' and prefix operators.
+  struct Nesting {
+    Parser& p;
+    explicit Nesting(Parser& parser) : p(parser) {
+      if (++p.nesting_ > kMaxDepth) p.too_deep(p.pos_);
+    }
+    ~Nesting() { --p.nesting_; }
+  };
 
   void skip() {
     while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
@@ -65,9 +93,11 @@ class Parser {
     return true;
   }
 
-  static std::unique_ptr<Node> binary(Op op, std::unique_ptr<Node> a, std::unique_ptr<Node> b) {
+  std::unique_ptr<Node> binary(Op op, std::unique_ptr<Node> a, std::unique_ptr<Node> b) const {
     auto n = std::make_unique<Node>();
     n->kind = Node::Kind::binary;
+    n->depth = 1 + std::max(a->depth, b->depth);
+    if (n->depth > kMaxDepth) too_deep(pos_);
     n->op = op;
     n->a = std::move(a);
     n->b = std::move(b);
@@ -140,14 +170,18 @@ class Parser {
       op = Op::neg;
     else if (accept("!", "="))
       op = Op::lnot;
-    else if (accept("+"))
+    else if (accept("+")) {
+      Nesting nest(*this);
       return parse_unary();
-    else
+    } else
       return parse_primary();
+    Nesting nest(*this);
     auto n = std::make_unique<Node>();
     n->kind = Node::Kind::unary;
     n->op = op;
     n->a = parse_unary();
+    n->depth = 1 + n->a->depth;
+    if (n->depth > kMaxDepth) too_deep(pos_);
     return n;
   }
 
@@ -157,6 +191,7 @@ class Parser {
     if (pos_ == text_.size()) fail(pos_, "expected a number, a column name or '(', found the end");
     const char c = text_[pos_];
     if (c == '(') {
+      Nesting nest(*this);
       ++pos_;
       auto n = parse_or();
       if (!accept(")")) {
@@ -189,6 +224,8 @@ class Parser {
   }
 
   const std::vector<double>& lookup(const std::string& name) const {
+    static const std::vector<double> kNone;
+    if (any_name_) return kNone;
     if (table_.has(name)) return table_[name];
     std::string_view alias;
     if (name == "photons") alias = col::intensity;
@@ -196,7 +233,7 @@ class Parser {
     if (name == "bg") alias = col::offset;
     if (!alias.empty() && table_.has(alias)) return table_[alias];
     std::ostringstream os;
-    os << "filter: unknown column '" << name << "' in \"" << text_ << "\"; the table has";
+    os << "filter: unknown column '" << name << "' in \"" << quoted() << "\"; the table has";
     const char* sep = " ";
     for (const auto& c : table_.columns()) {
       os << sep << c.name;
@@ -210,6 +247,8 @@ class Parser {
   const LocalizationTable& table_;
   const std::string& text_;
   size_t pos_ = 0;
+  int nesting_ = 0;
+  bool any_name_ = false;
 };
 
 std::vector<double> eval(const Node& n, size_t rows) {
@@ -324,6 +363,10 @@ void check_radius(const char* what, double r) {
 }
 
 }  // namespace
+
+void check_expression_syntax(const std::string& expr) {
+  Parser(LocalizationTable(), expr, true).parse();
+}
 
 std::vector<double> evaluate_expression(const LocalizationTable& table, const std::string& expr) {
   const std::unique_ptr<Node> root = Parser(table, expr).parse();

@@ -26,10 +26,16 @@ namespace smlm::reconstruction {
 //   "intensity > 500 && uncertainty_xy < 20 || frame >= 100"
 // keeps the bright, precise localizations and everything from frame 100 (0-based) on.
 // Errors (smlm::Error): a syntax error names its 1-based character position, what was expected
-// and the expression; an unknown name names itself and lists the table's columns.
+// and the expression; an unknown name names itself and lists the table's columns; an expression
+// nested more than 200 levels deep (parentheses, prefix operators, or a chain of 200 binary
+// operators) is refused, so that no input can overflow the stack.
 
 // Evaluates the expression for every row (the value, not only its truth).
 std::vector<double> evaluate_expression(const LocalizationTable& table, const std::string& expr);
+
+// Checks the expression's syntax and depth without a table (any NAME is accepted): the errors of
+// evaluate_expression() but unknown columns, before the table is read.
+void check_expression_syntax(const std::string& expr);
 
 // Keeps the rows for which the expression is true, in order.
 void filter_expression(LocalizationTable& table, const std::string& expr);

@@ -143,9 +143,20 @@ FrcResult compute_frc(const LocalizationTable& table, const FrcSettings& s) {
     half[h].resize(hx[h]->size());
   }
   const double p = s.pixel_size_nm;
+  SMLM_CHECK(s.max_pixels > 0, "FRC: max_pixels must be positive, got " << s.max_pixels);
+  {
+    const double side = std::max(std::floor((xmax - xmin) / p), std::floor((ymax - ymin) / p)) + 1;
+    SMLM_CHECK(side * side <= static_cast<double>(s.max_pixels),
+               "FRC: " << (xmax - xmin) / 1000 << " x " << (ymax - ymin) / 1000 << " um at " << p
+                       << " nm pixels needs a transform of at least " << side << " x " << side
+                       << " pixels (about " << std::ceil(side * side * 40 / (1 << 30))
+                       << " GB), more than the limit of " << s.max_pixels
+                       << " pixels: use a larger pixel size or raise the limit (--max-pixels)");
+  }
   RenderSettings rs;
   rs.pixel_size_nm = p;
   rs.method = RenderMethod::histogram;
+  rs.max_pixels = s.max_pixels;
   rs.x0_nm = xmin, rs.y0_nm = ymin;
   rs.width_nm = (std::floor((xmax - xmin) / p) + 1) * p;
   rs.height_nm = (std::floor((ymax - ymin) / p) + 1) * p;

@@ -27,6 +27,9 @@ struct FrcSettings {
   int smoothing_rings = -1;
   // Tukey window over the image (fraction of each side tapered in total, in [0, 1]; 0: none).
   double tukey_alpha = 0.25;
+  // compute_frc: padded N×N transforms of more pixels are an error naming the size, checked
+  // before any allocation (about 40 bytes per pixel: the default 10⁸ is about 4 GB).
+  int64_t max_pixels = 100'000'000;
 };
 
 struct FrcResult {
@@ -50,8 +53,8 @@ FrcResult fourier_ring_correlation(const ImageD& a, const ImageD& b, double pixe
 // Splits the localizations (finite x, y; and frame for the frames split) into two halves, renders
 // each as a histogram over their common bounding box at s.pixel_size_nm, and returns their FRC.
 // Memory: about 40 bytes per pixel of the padded N×N square (e.g. 4000² at 5 nm for a 20 µm
-// field: 640 MB). Throws smlm::Error for missing columns, invalid settings, or a half without
-// localizations.
+// field: 640 MB). Throws smlm::Error for missing columns, invalid settings, a half without
+// localizations, or a transform of more than s.max_pixels pixels.
 FrcResult compute_frc(const LocalizationTable& table, const FrcSettings& s);
 
 }  // namespace smlm::reconstruction

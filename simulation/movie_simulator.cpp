@@ -16,6 +16,8 @@ namespace smlm::simulation {
 namespace {
 
 constexpr int64_t kMaxMolecules = 10'000'000;
+// 16384 x 16384: 1 GB per float frame, far beyond any camera.
+constexpr int64_t kMaxFramePixels = int64_t{1} << 28;
 
 const SimulationSettings& validated(const SimulationSettings& s) {
   s.validate();
@@ -49,6 +51,10 @@ void SimulationSettings::validate() const {
   SMLM_CHECK(width > 0 && height > 0,
              "simulated frame size must be positive, got " << width << " x " << height << " px");
   SMLM_CHECK(frames > 0, "number of simulated frames must be positive, got " << frames);
+  SMLM_CHECK(static_cast<double>(width) * height <= static_cast<double>(kMaxFramePixels),
+             "simulated frame size " << width << " x " << height << " px is more than the limit of "
+                                     << kMaxFramePixels << " pixels ("
+                                     << kMaxFramePixels * 4 / (1 << 20) << " MB a frame)");
   SMLM_CHECK(static_cast<double>(frames) * width * height < 0x1p56,
              "simulated movie too large: " << frames << " frames of " << width << " x " << height
                                            << " px");

@@ -60,8 +60,9 @@ struct SimulationSettings {
   // The number of molecules these settings simulate (see density).
   int64_t num_molecules() const;
   // Throws smlm::Error naming the impossible value: NaN or infinite numbers, negative ones, a zero
-  // size or frame count, k_on <= 0, more than 10⁷ molecules or more than one emitting molecule
-  // per pixel per frame (density too high); for 3D, a missing spline or a bad z range.
+  // size or frame count, a frame of more than 2^28 pixels, k_on <= 0, more than 10⁷ molecules or
+  // more than one emitting molecule per pixel per frame (density too high); for 3D, a missing
+  // spline or a bad z range.
   void validate() const;
   bool is_3d() const { return psf != RenderPsf::integrated_gaussian; }
 };

@@ -4,6 +4,10 @@
 #include "nn/checkpoint.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -133,6 +137,59 @@ TEST(Checkpoint, RefusesMismatches) {
     std::fclose(f);
   }
   EXPECT_THROW(load_checkpoint(dir / "text.h5", *a), Error);
+}
+
+TEST(Checkpoint, RefusesNonFiniteValuesNamingTheDataset) {
+  TempDir dir;
+  const std::string path = dir / "nan.h5";
+  auto a = model(1);
+  {
+    Tensor& w = a->parameters().front().parameter->value;
+    std::vector<float> v = w.host();
+    v.at(3) = NAN;
+    w.copy_from(Tensor::from_host(w.shape(), v));
+  }
+  save_checkpoint(path, *a);
+  auto b = model(2);
+  std::string msg = error_of([&] { load_checkpoint(path, *b); });
+  EXPECT_NE(msg.find(path), std::string::npos) << msg;
+  EXPECT_NE(msg.find("parameters/" + b->parameters().front().name), std::string::npos) << msg;
+  EXPECT_NE(msg.find("nan at index 3"), std::string::npos) << msg;
+
+  auto c = model(3);
+  save_checkpoint(path, *c, nullptr, {{"norm_std", NAN}});
+  msg = error_of([&] { read_checkpoint_settings(path); });
+  EXPECT_NE(msg.find("attribute norm_std is nan"), std::string::npos) << msg;
+}
+
+// A full disk, as a file size limit: the save throws an Error naming the file, leaves nothing
+// behind, and the process exits normally (HDF5 used to crash at exit, closing the file it had
+// failed to flush). Run in a child, whose exit runs HDF5's atexit clean-up.
+TEST(Checkpoint, AWriteErrorThrowsAndExitsCleanly) {
+  TempDir dir;
+  const std::string path = dir / "full.h5";
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::signal(SIGXFSZ, SIG_IGN);
+    const rlimit limit{4096, 4096};
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+    int code = 2;
+    try {
+      auto a = model(1);
+      save_checkpoint(path, *a);
+    } catch (const Error& e) {
+      const std::string m = e.what();
+      code = m.find(path) != std::string::npos && m.find("write failed") != std::string::npos;
+      code = code ? 0 : 3;
+    }
+    std::exit(code);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "2: no error thrown; 3: the message";
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
 }
 
 TEST(Checkpoint, SgdStateRoundTrips) {

@@ -5,6 +5,7 @@
 #include "psf/calibration.h"
 
 #include <gtest/gtest.h>
+#include <hdf5.h>
 
 #include <cmath>
 #include <cstdio>
@@ -276,6 +277,65 @@ TEST_F(SimulatedBeads, SavesAndLoadsBothModels) {
   EXPECT_FALSE(d.has_astigmatic);
   EXPECT_EQ(d.model, "spline");
   EXPECT_THROW(d.astigmatic_model(), Error);
+}
+
+// Overwrites one value of a saved calibration: attribute `name` of `group`, or (index >= 0)
+// element `index` of dataset `name`.
+void poke(const std::string& path, const char* group, const char* name, double value,
+          int index = -1) {
+  const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(f, 0);
+  if (index < 0) {
+    const hid_t g = H5Oopen(f, group, H5P_DEFAULT);
+    const hid_t a = H5Aopen(g, name, H5P_DEFAULT);
+    ASSERT_GE(a, 0) << name;
+    EXPECT_GE(H5Awrite(a, H5T_NATIVE_DOUBLE, &value), 0);
+    H5Aclose(a);
+    H5Oclose(g);
+  } else {
+    const hid_t d = H5Dopen2(f, (std::string(group) + "/" + name).c_str(), H5P_DEFAULT);
+    ASSERT_GE(d, 0) << name;
+    const hid_t space = H5Dget_space(d);
+    std::vector<double> v(static_cast<size_t>(H5Sget_simple_extent_npoints(space)));
+    H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
+    v.at(static_cast<size_t>(index)) = value;
+    EXPECT_GE(H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), 0);
+    H5Sclose(space);
+    H5Dclose(d);
+  }
+  H5Fclose(f);
+}
+
+TEST_F(SimulatedBeads, NonFiniteOrOutOfRangeValuesAreRefusedNamingThem) {
+  test::TempDir dir;
+  const std::string good = dir / "good.h5";
+  save_calibration(good, result_->psf);
+  struct Case {
+    const char *group, *name;
+    double value;
+    int index;
+    const char* expected;
+  };
+  const Case cases[] = {
+      {"spline", "coefficients", NAN, 5, "dataset 'coefficients' holds nan at index 5"},
+      {"spline", "coefficients", INFINITY, 0, "dataset 'coefficients' holds inf"},
+      {"astigmatic", "sigma_x", NAN, 2, "dataset 'sigma_x' holds nan"},
+      {"/", "pixel_size_nm", NAN, -1, "attribute 'pixel_size_nm' is nan"},
+      {"/", "z_step_nm", -20, -1, "attribute 'z_step_nm' is -20"},
+      {"spline", "dz_nm", 0, -1, "attribute 'dz_nm' is 0"},
+      {"spline", "cz", INFINITY, -1, "attribute 'cz' is inf"},
+      {"astigmatic", "x_sigma0", -1, -1, "x_sigma0 must be > 0"},
+      {"astigmatic", "z_min_nm", 5000, -1, "astigmatic z range is inverted"},
+  };
+  for (const Case& c : cases) {
+    const std::string bad = dir / (std::string(c.name) + ".h5");
+    std::filesystem::copy_file(good, bad, std::filesystem::copy_options::overwrite_existing);
+    poke(bad, c.group, c.name, c.value, c.index);
+    const std::string msg = test::error_of([&] { load_calibration(bad); });
+    EXPECT_NE(msg.find(bad), std::string::npos) << msg;
+    EXPECT_NE(msg.find(c.expected), std::string::npos) << msg;
+  }
+  EXPECT_NO_THROW(load_calibration(good));
 }
 
 TEST(CalibrationFile, ReportsBadFilesAndLeavesNothingBehind) {

@@ -109,6 +109,31 @@ TEST(FilterExpression, SyntaxErrorsGiveThePosition) {
   EXPECT_NE(err("   ").find("empty"), std::string::npos);
 }
 
+TEST(FilterExpression, NestingIsBoundedWithAClearError) {
+  LocalizationTable t = sample();
+  auto err = [&](const std::string& expr) { return error_of([&] { filter_expression(t, expr); }); };
+  const std::string deep_parens = std::string(10000, '(') + "x" + std::string(10000, ')');
+  const std::string many_nots = std::string(100000, '!') + "x";
+  const std::string many_minus = std::string(100000, '-') + "x";
+  std::string chain = "x";
+  for (int i = 0; i < 100000; ++i) chain += "+x";
+  const std::string long_chain = chain;
+  for (const std::string* e : {&deep_parens, &many_nots, &many_minus, &long_chain}) {
+    const std::string m = err(*e);
+    EXPECT_NE(m.find("nests more than 200 levels"), std::string::npos) << m.substr(0, 300);
+    EXPECT_LT(m.size(), 400u) << "the expression is cut in the message";
+    EXPECT_EQ(m.find('\n'), std::string::npos);
+  }
+  EXPECT_EQ(t.size(), 4u);
+  // Checked before a table exists: syntax and depth, not column names.
+  EXPECT_NE(error_of([&] { check_expression_syntax(deep_parens); }).find("nests more than"),
+            std::string::npos);
+  EXPECT_NO_THROW(check_expression_syntax("no_such_column > 1"));
+  // Reasonable nesting still works.
+  EXPECT_EQ(value(std::string(150, '(') + "x + 1" + std::string(150, ')')), 3);
+  EXPECT_EQ(value(std::string(100, '!') + "x"), 1);
+}
+
 LocalizationTable points(const std::vector<double>& f, const std::vector<double>& x,
                          const std::vector<double>& y) {
   LocalizationTable t;

@@ -78,10 +78,18 @@ nn::Attributes model_attributes(const Model& m) {
 Model model_from_attributes(const nn::Attributes& a) {
   const std::string kind = attribute_text(a, "model");
   SMLM_CHECK(kind == "deepstorm", "the model is a '" << kind << "' model, not deepstorm");
+  // Range-checked as doubles, before the casts and before the net is allocated.
+  auto whole = [&](const std::string& key, double lo, double hi) {
+    const double v = attribute_number(a, key);
+    SMLM_CHECK(v >= lo && v <= hi && v == std::floor(v),
+               "model setting '" << key << "' is " << v << ", not a whole number in [" << lo << ", "
+                                 << hi << "]");
+    return static_cast<int>(v);
+  };
   NetConfig c;
-  c.upsampling = static_cast<int>(attribute_number(a, "upsampling"));
+  c.upsampling = whole("upsampling", 1, 16);
   for (int i = 0; i < 4; ++i)
-    c.widths[i] = static_cast<int>(attribute_number(a, "width" + std::to_string(i)));
+    c.widths[i] = whole("width" + std::to_string(i), 1, NetConfig::kMaxWidth);
   Model m(c, 0);
   m.norm.mean = attribute_number(a, "norm_mean");
   m.norm.std = attribute_number(a, "norm_std");
@@ -91,7 +99,7 @@ Model model_from_attributes(const nn::Attributes& a) {
   d.photon_spread = attribute_number(a, "photon_spread");
   d.background = attribute_number(a, "background");
   d.density = attribute_number(a, "density");
-  d.patch = static_cast<int>(attribute_number(a, "patch"));
+  d.patch = whole("patch", 4, 512);
   d.spike_scale = attribute_number(a, "spike_scale");
   d.camera.pixel_size_nm = attribute_number(a, "pixel_size_nm");
   d.camera.photons_per_adu = attribute_number(a, "photons_per_adu");
@@ -101,6 +109,8 @@ Model model_from_attributes(const nn::Attributes& a) {
   d.camera.read_noise_e = attribute_number(a, "read_noise_e");
   SMLM_CHECK(std::isfinite(m.norm.std) && m.norm.std > 0,
              "model normalization std must be positive, got " << m.norm.std);
+  SMLM_CHECK(std::isfinite(m.norm.mean), "model normalization mean must be finite");
+  d.validate();  // the settings it was trained on: finite and in range
   return m;
 }
 
@@ -112,7 +122,14 @@ void save_model(const std::string& path, Model& model, nn::Optimizer* optimizer,
 }
 
 Model load_model(const std::string& path, kernels::Device device) {
-  Model m = model_from_attributes(nn::read_checkpoint_settings(path));
+  const nn::Attributes a = nn::read_checkpoint_settings(path);
+  Model m = [&] {
+    try {
+      return model_from_attributes(a);
+    } catch (const Error& e) {
+      throw Error("checkpoint '" + path + "': " + e.what());
+    }
+  }();
   m.to(device);
   nn::load_checkpoint(path, *m.net, nullptr);
   return m;

@@ -60,7 +60,8 @@ struct Model {
 // "photons_per_adu", "baseline_adu", "em_gain", "qe", "read_noise_e").
 nn::Attributes model_attributes(const Model& model);
 // A model built from such attributes (weights freshly initialized; load them next). Throws
-// smlm::Error when "model" is not "deepstorm" or a setting is missing.
+// smlm::Error when "model" is not "deepstorm", a setting is missing, or one is out of range (the
+// net's size is checked before it is allocated).
 Model model_from_attributes(const nn::Attributes& attributes);
 
 // Saves the model (and optimizer state, and extra attributes such as training counters).

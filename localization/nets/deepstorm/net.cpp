@@ -15,7 +15,9 @@ namespace smlm::localization::nets::deepstorm {
 void NetConfig::validate() const {
   SMLM_CHECK(upsampling >= 1 && upsampling <= 16,
              "Deep-STORM upsampling must be in [1, 16], got " << upsampling);
-  for (int w : widths) SMLM_CHECK(w >= 1, "Deep-STORM widths must be >= 1, got " << w);
+  for (int w : widths)
+    SMLM_CHECK(w >= 1 && w <= kMaxWidth,
+               "Deep-STORM widths must be in [1, " << kMaxWidth << "], got " << w);
 }
 
 int NetConfig::size_multiple() const { return 8 / std::gcd(8, upsampling); }

@@ -13,12 +13,15 @@
 namespace smlm::localization::nets::deepstorm {
 
 struct NetConfig {
+  // The widest stage allowed (the published net's widest is 512): a 3x3 convolution between two
+  // stages of this width holds 4096² · 9 weights (600 MB with its Adam state).
+  static constexpr int kMaxWidth = 4096;
   // Fine pixels per camera pixel along x and y (nearest upsampling before the first conv).
   int upsampling = 8;
   // Channels of the four encoder stages; the decoder mirrors the first three.
   std::array<int, 4> widths = {32, 64, 128, 512};
 
-  // Throws smlm::Error unless upsampling ∈ [1, 16] and every width ≥ 1.
+  // Throws smlm::Error unless upsampling ∈ [1, 16] and every width ∈ [1, kMaxWidth].
   void validate() const;
   // The multiple of camera pixels a frame side must be for the three 2× poolings of the fine grid
   // (8/gcd(8, upsampling)); localization pads frames to it.

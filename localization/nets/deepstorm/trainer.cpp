@@ -29,7 +29,26 @@ nn::ReduceLROnPlateauOptions plateau_options(const TrainSettings& s) {
 void TrainSettings::validate() const {
   net.validate();
   data.validate();
-  SMLM_CHECK(batch >= 1, "batch must be >= 1, got " << batch);
+  SMLM_CHECK(batch >= 1 && batch <= kMaxBatch,
+             "batch must be in [1, " << kMaxBatch << "] patches, got " << batch);
+  SMLM_CHECK(validation_size >= 1 && validation_size <= kMaxBatch,
+             "validation size must be in [1, " << kMaxBatch << "], got " << validation_size);
+  {
+    // Activations kept for the backward pass: per patch, each stage's width on its grid (the
+    // fine grid halved per stage), about 8 tensors each (conv, norm, activation, gradients and
+    // the decoder's mirror). Checked before anything is allocated.
+    const double fine = static_cast<double>(data.patch) * net.upsampling;
+    double per_patch = 0;
+    for (int k = 0; k < 4; ++k) per_patch += net.widths[k] * fine * fine / double(1 << (2 * k));
+    const double bytes = 8 * 4 * per_patch * batch;
+    SMLM_CHECK(bytes <= kMaxActivationBytes,
+               "a batch of " << batch << " patches of " << data.patch << " px at upsampling "
+                             << net.upsampling << " with widths " << net.widths[0] << ","
+                             << net.widths[1] << "," << net.widths[2] << "," << net.widths[3]
+                             << " needs about " << std::ceil(bytes / (1 << 30))
+                             << " GB of activations, more than " << kMaxActivationBytes / (1 << 30)
+                             << " GB: lower the batch, patch, upsampling or widths");
+  }
   SMLM_CHECK(lr > 0 && min_lr >= 0, "learning rates must be positive");
   SMLM_CHECK(plateau_factor > 0 && plateau_factor < 1,
              "plateau factor must be in (0, 1), got " << plateau_factor);
@@ -71,7 +90,11 @@ Trainer::Trainer(const TrainSettings& s) : s_(s), blur_(1, 7, 1.f) {
 
 Trainer::Trainer(const std::string& checkpoint, kernels::Device device) : blur_(1, 7, 1.f) {
   const nn::Attributes a = nn::read_checkpoint_settings(checkpoint);
-  model_ = std::make_unique<Model>(model_from_attributes(a));
+  try {
+    model_ = std::make_unique<Model>(model_from_attributes(a));
+  } catch (const Error& e) {
+    throw Error("checkpoint '" + checkpoint + "': " + e.what());
+  }
   s_.net = model_->config;
   s_.data = model_->data;
   s_.batch = static_cast<int>(attribute_number(a, "train_batch"));
@@ -84,7 +107,11 @@ Trainer::Trainer(const std::string& checkpoint, kernels::Device device) : blur_(
   s_.l1_weight = attribute_number(a, "train_l1_weight");
   s_.seed = static_cast<uint64_t>(attribute_number(a, "train_seed"));
   s_.device = device;
-  s_.validate();
+  try {
+    s_.validate();
+  } catch (const Error& e) {
+    throw Error("checkpoint '" + checkpoint + "': " + e.what());
+  }
   model_->to(device);
   init_optimizer();
   nn::load_checkpoint(checkpoint, *model_->net, adam_.get());

@@ -16,9 +16,14 @@
 namespace smlm::localization::nets::deepstorm {
 
 struct TrainSettings {
+  // Bounds checked by validate() before anything is allocated: patches per batch, and the
+  // estimated activations of one training batch (bytes).
+  static constexpr int kMaxBatch = 4096;
+  static constexpr double kMaxActivationBytes = 32.0 * (1 << 30);
+
   NetConfig net;
   DataSettings data;
-  int batch = 16;               // patches per step
+  int batch = 16;               // patches per step (at most kMaxBatch)
   double lr = 1e-3;             // Adam's initial rate
   double plateau_factor = 0.1;  // ReduceLROnPlateau on the validation loss, once per epoch
   int plateau_patience = 5;     // epochs
@@ -29,7 +34,8 @@ struct TrainSettings {
   uint64_t seed = 1;         // weights, training stream (seed), validation stream (seed + 1)
   kernels::Device device;
 
-  // Throws smlm::Error naming the first impossible value.
+  // Throws smlm::Error naming the first impossible value, or a batch whose activations would
+  // exceed kMaxActivationBytes.
   void validate() const;
 };
 

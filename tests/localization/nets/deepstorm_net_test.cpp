@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "localization/nets/deepstorm/model.h"
 #include "localization/nets/deepstorm/net.h"
+#include "localization/nets/deepstorm/trainer.h"
 #include "nn/tensor.h"
+#include "tests/test_util.h"
 
 namespace smlm::localization::nets::deepstorm {
 namespace {
@@ -61,6 +64,45 @@ TEST(DeepStormNet, RejectsImpossibleSettings) {
   c.upsampling = 4;
   c.widths[2] = 0;
   EXPECT_THROW(build_net(c, 1), Error);
+  c.widths[2] = 100000;  // checked before 100000² weights are allocated
+  EXPECT_NE(test::error_of([&] { build_net(c, 1); }).find("widths must be in [1, 4096]"),
+            std::string::npos);
+}
+
+TEST(DeepStormNet, TrainingSizesAreBoundedBeforeAllocating) {
+  TrainSettings s;
+  s.net.upsampling = 4;
+  s.net.widths = {16, 32, 64, 256};
+  s.data.patch = 16;
+  EXPECT_NO_THROW(s.validate());
+  s.batch = 100000;
+  EXPECT_NE(test::error_of([&] { s.validate(); }).find("batch must be in [1, 4096]"),
+            std::string::npos);
+  s.batch = 4000;
+  s.data.patch = 128;
+  EXPECT_NE(test::error_of([&] { s.validate(); }).find("GB of activations"), std::string::npos);
+}
+
+TEST(DeepStormModel, SettingsFromAFileAreRangeChecked) {
+  NetConfig c;
+  c.upsampling = 4;
+  c.widths = {4, 4, 4, 4};
+  Model m(c, 1);
+  m.norm.std = 1;
+  const nn::Attributes good = model_attributes(m);
+  EXPECT_NO_THROW(model_from_attributes(good));
+  const std::pair<const char*, nn::AttributeValue> bad[] = {
+      {"width1", int64_t{1} << 40}, {"upsampling", 1e9},     {"patch", -3.0},
+      {"psf_sigma_nm", -1.0},       {"norm_mean", INFINITY}, {"qe", 7.0}};
+  for (const auto& [key, value] : bad) {
+    nn::Attributes a = good;
+    a[key] = value;
+    const std::string msg = test::error_of([&] { model_from_attributes(a); });
+    EXPECT_FALSE(msg.empty()) << key;
+  }
+  nn::Attributes a = good;
+  a["width1"] = int64_t{1} << 40;
+  EXPECT_NE(test::error_of([&] { model_from_attributes(a); }).find("'width1'"), std::string::npos);
 }
 
 }  // namespace
