@@ -1,11 +1,15 @@
 #include "cli/args.h"
 
+#include <sys/stat.h>
+
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <sstream>
 
 #include "core/error.h"
+#include "kernels/parallel_for.h"
 
 namespace smlm::cli {
 
@@ -152,6 +156,47 @@ void parse_size(const std::string& text, int& width, int& height) {
   height = x == std::string::npos ? width : parse_number<int>("--size", text.substr(x + 1));
   SMLM_CHECK(width > 0 && height > 0,
              "--size: '" << text << "' must be positive, e.g. 64 or 128x64");
+}
+
+void apply_threads_option(int threads) {
+  const int max = kernels::max_cpu_threads();
+  SMLM_CHECK(threads >= 0 && threads <= max,
+             "--threads: " << threads << " is not between 0 (all cores) and " << max << " ("
+                           << kernels::kMaxThreadsPerCore << " x the "
+                           << max / kernels::kMaxThreadsPerCore << " hardware threads)");
+  kernels::set_cpu_threads(threads);
+}
+
+namespace {
+
+// Whether a and b name one file: the same inode when both exist, else the same canonical path.
+bool same_file(const std::string& a, const std::string& b) {
+  struct stat sa = {}, sb = {};
+  const bool ea = ::stat(a.c_str(), &sa) == 0, eb = ::stat(b.c_str(), &sb) == 0;
+  if (ea && eb) return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+  if (ea != eb) return false;
+  std::error_code ec1, ec2;
+  const auto ca = std::filesystem::weakly_canonical(std::filesystem::absolute(a), ec1);
+  const auto cb = std::filesystem::weakly_canonical(std::filesystem::absolute(b), ec2);
+  return !ec1 && !ec2 && ca == cb;
+}
+
+}  // namespace
+
+void check_distinct_files(const std::vector<FileArg>& inputs, const std::vector<FileArg>& outputs) {
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const FileArg& o = outputs[i];
+    if (o.path.empty()) continue;
+    for (const FileArg& in : inputs)
+      if (!in.path.empty() && in.rewritten_by != o.option && same_file(in.path, o.path))
+        throw Error(o.option + " " + o.path + " is the same file as the input " +
+                    (in.option.empty() || in.option[0] != '-' ? "" : in.option + " ") + in.path +
+                    ": refusing to overwrite an input (write to another file)");
+    for (size_t j = 0; j < i; ++j)
+      if (!outputs[j].path.empty() && same_file(outputs[j].path, o.path))
+        throw Error(outputs[j].option + " " + outputs[j].path + " and " + o.option + " " + o.path +
+                    " name the same file: give each output its own file");
+  }
 }
 
 }  // namespace smlm::cli

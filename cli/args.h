@@ -56,4 +56,23 @@ class ArgParser {
 // Parses "W" or "WxH" into a width and height (positive).
 void parse_size(const std::string& text, int& width, int& height);
 
+// --threads: checks 0 (all cores) <= n <= kernels::max_cpu_threads() with a one-line error naming
+// the option, then sets the CPU thread count. Every command that takes --threads calls it.
+void apply_threads_option(int threads);
+
+// A file named on the command line: the option (or positional name) and the path ("" = not
+// given, skipped).
+struct FileArg {
+  std::string option, path;
+  // Inputs only: the output option allowed to replace this input in place (an atomic rewrite of
+  // the same table, e.g. "-o" for `postprocess` and `convert`), or "".
+  std::string rewritten_by = {};
+};
+
+// Refuses, before any work, an output that is the same file as an input (same device and inode,
+// so symbolic and hard links and a/../ count) and two outputs naming the same file (compared by
+// inode when the file exists, by canonical path when it does not yet). Throws smlm::Error with a
+// one-line message naming both options and the file.
+void check_distinct_files(const std::vector<FileArg>& inputs, const std::vector<FileArg>& outputs);
+
 }  // namespace smlm::cli

@@ -398,14 +398,13 @@ int run_bench(int argc, char** argv) {
         "seconds each workload is timed at least (0 = 2 s, or 0.25 s with --quick); for testing");
   if (!p.parse(argc, argv)) return 0;
 
-  SMLM_CHECK(threads >= 0, "--threads: " << threads << " must be >= 0");
   SMLM_CHECK(min_time >= 0, "--min-time: " << min_time << " must be >= 0");
   const kernels::Device device = kernels::parse_device(device_text);
   // Fails now, before minutes of work, when the folder is missing or not writable.
   std::optional<AtomicFile> file;
   if (!out.empty()) file.emplace(out);
 
-  kernels::set_cpu_threads(threads);
+  apply_threads_option(threads);
   const Plan plan(device, quick, min_time);
   Machine machine;
   machine.cpu = cpu_model();

@@ -9,6 +9,7 @@
 
 #include "cli/args.h"
 #include "cli/camera_options.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "io/plot.h"
 #include "io/tiff_movie.h"
@@ -152,7 +153,6 @@ int run_calibrate(int argc, char** argv) {
   SMLM_CHECK(p.given("--z-step"), "missing --z-step NM (the stage step between slices)");
   SMLM_CHECK(model == "astigmatic" || model == "spline",
              "--model: '" << model << "' is not astigmatic or spline");
-  SMLM_CHECK(threads >= 0, "--threads: " << threads << " must be >= 0");
   using ZO = psf::CalibrationSettings::ZOrigin;
   if (z_origin == "auto")
     s.z_origin = model == "astigmatic" ? ZO::kAstigmatic : ZO::kAuto;
@@ -169,7 +169,8 @@ int run_calibrate(int argc, char** argv) {
   s.z_step_nm = z_step;
   s.pixel_size_nm = camera.pixel_size_nm;
   s.validate();
-  kernels::set_cpu_threads(threads);
+  apply_threads_option(threads);
+  check_distinct_files({{"BEADS.tif", stack_path}}, {{"-o", out}, {"--plot", plot}});
 
   io::TiffMovieReader reader(stack_path);
   std::vector<ImageF> stack;
@@ -183,6 +184,7 @@ int run_calibrate(int argc, char** argv) {
              stack_path << ": no astigmatic model could be fitted; try --model spline");
   psf::PsfCalibration c = r.psf;
   c.model = model;
+  AtomicFileGroup outputs;  // the calibration and its plot: both or neither
   psf::save_calibration(out, c);
   if (!plot.empty()) {
     if (r.psf.has_astigmatic)
@@ -190,6 +192,7 @@ int run_calibrate(int argc, char** argv) {
     else
       plot_moments(plot, r, s.z_step_nm);
   }
+  outputs.commit();
 
   int used = 0;
   for (const psf::BeadInfo& b : r.beads) used += b.used;

@@ -4,6 +4,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "io/table_file.h"
 
@@ -28,8 +29,11 @@ int run_convert(int argc, char** argv) {
   SMLM_CHECK(o.pixel_size_nm >= 0 && o.width_px >= 0 && o.height_px >= 0 && o.frames >= 0,
              "--pixel-size, --width, --height and --frames must not be negative");
   io::table_format(out);  // reject an unknown output format before reading
+  check_distinct_files({{"IN", in, "-o"}}, {{"-o", out}});  // in place is atomic
   const LocalizationTable table = io::read_table(in, o);
+  AtomicFileGroup outputs;  // a Picasso table and its sidecar: both or neither
   io::write_table(out, table, o);
+  outputs.commit();
   std::fprintf(stderr, "converted %zu localizations, %zu columns\n", table.size(),
                table.num_columns());
   return 0;

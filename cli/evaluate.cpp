@@ -1,7 +1,6 @@
 // `smlm evaluate`: matches localizations to the ground truth frame by frame (optimal assignment
 // within a radius) and prints the SMLM-challenge figures as JSON.
 #include <cstdio>
-#include <fstream>
 
 #include "cli/args.h"
 #include "cli/commands.h"
@@ -31,6 +30,7 @@ int run_evaluate(int argc, char** argv) {
   if (!p.parse(argc, argv)) return 0;
 
   SMLM_CHECK(!truth_path.empty(), "missing --truth TRUTH.csv (see --help)");
+  check_distinct_files({{"LOCS.csv", in}, {"--truth", truth_path}}, {{"-o", out}});
   SMLM_CHECK(s.radius_nm > 0, "--radius: " << s.radius_nm << " must be positive");
   SMLM_CHECK(s.axial_radius_nm > 0, "--axial-radius: " << s.axial_radius_nm << " must be positive");
   s.use_z = !lateral_only;
@@ -38,15 +38,7 @@ int run_evaluate(int argc, char** argv) {
   const LocalizationTable truth = io::read_table(truth_path);
   const std::string json = reconstruction::evaluate(locs, truth, s).to_json();
   std::printf("%s\n", json.c_str());
-  if (!out.empty()) {
-    AtomicFile file(out);
-    {
-      std::ofstream f(file.temp_path());
-      f << json << "\n";
-      SMLM_CHECK(f.good(), out << ": cannot write");
-    }
-    file.commit();
-  }
+  if (!out.empty()) write_file_atomically(out, json + "\n");
   return 0;
 }
 

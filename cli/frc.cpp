@@ -3,7 +3,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <string>
 
 #include "cli/args.h"
@@ -45,6 +44,8 @@ int run_frc(int argc, char** argv) {
   p.add("--frame-block", &s.frame_block, "frames split: frames per block");
   p.add("--curve", &curve, "write the curve (CSV: q [1/nm], frc, frc_smoothed)", "FILE");
   p.add("--plot", &plot, "plot the curve (PNG)", "FILE");
+  p.add("--max-pixels", &s.max_pixels,
+        "largest transform (N x N pixels, ~40 bytes each) allowed before any allocation");
   if (!p.parse(argc, argv)) return 0;
 
   SMLM_CHECK(split == "random" || split == "frames",
@@ -53,19 +54,17 @@ int run_frc(int argc, char** argv) {
   SMLM_CHECK(s.pixel_size_nm > 0, "--pixel-size: " << s.pixel_size_nm << " must be positive");
   SMLM_CHECK(s.frame_block >= 1, "--frame-block: " << s.frame_block << " must be >= 1");
 
+  check_distinct_files({{"LOCS.csv", in}}, {{"--curve", curve}, {"--plot", plot}});
+
   const LocalizationTable t = io::read_table(in);
+  AtomicFileGroup outputs;  // the curve and its plot: both or neither
   const reconstruction::FrcResult r = reconstruction::compute_frc(t, s);
   if (!curve.empty()) {
-    AtomicFile file(curve);
-    {
-      std::ofstream f(file.temp_path());
-      f << "q [1/nm],frc,frc_smoothed\n";
-      for (size_t i = 0; i < r.q_per_nm.size(); ++i)
-        f << shortest(r.q_per_nm[i]) << ',' << shortest(r.frc_raw[i]) << ',' << shortest(r.frc[i])
-          << '\n';
-      SMLM_CHECK(f.good(), curve << ": cannot write");
-    }
-    file.commit();
+    std::string text = "q [1/nm],frc,frc_smoothed\n";
+    for (size_t i = 0; i < r.q_per_nm.size(); ++i)
+      text +=
+          shortest(r.q_per_nm[i]) + ',' + shortest(r.frc_raw[i]) + ',' + shortest(r.frc[i]) + '\n';
+    write_file_atomically(curve, text);
   }
   if (!plot.empty()) {
     io::LinePlot lp;
@@ -91,6 +90,7 @@ int run_frc(int argc, char** argv) {
     lp.lines = {{r.threshold, {200, 0, 0}, "1/7"}};
     io::write_line_plot(plot, lp);
   }
+  outputs.commit();
   std::printf("{\"resolution_nm\": %s}\n",
               std::isfinite(r.resolution_nm) ? shortest(r.resolution_nm).c_str() : "null");
   std::fprintf(stderr, "FRC of %zu localizations at %g nm pixels: %s\n", t.size(), s.pixel_size_nm,

@@ -10,6 +10,7 @@
 #include "cli/camera_options.h"
 #include "cli/commands.h"
 #include "cli/progress.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "io/table_file.h"
 #include "io/thunderstorm_csv.h"
@@ -22,6 +23,24 @@
 #include "psf/calibration.h"
 
 namespace smlm::cli {
+
+namespace {
+
+// --batch bounds: frames, and the bytes of the batches the pipeline holds at once (about four:
+// two read ahead, the one fitted, the one written), checked before any frame is read.
+constexpr int kMaxBatch = 4096;
+constexpr double kMaxBatchBytes = 16.0 * (1 << 30);
+
+void check_batch_memory(int batch, const io::TiffMovieReader& reader) {
+  const double bytes = 4.0 * batch * reader.width() * reader.height() * 4;
+  SMLM_CHECK(bytes <= kMaxBatchBytes,
+             "--batch: " << batch << " frames of " << reader.width() << " x " << reader.height()
+                         << " px need about " << std::ceil(bytes / (1 << 30))
+                         << " GB in flight, more than " << kMaxBatchBytes / (1 << 30)
+                         << " GB: lower --batch");
+}
+
+}  // namespace
 
 int run_localize(int argc, char** argv) {
   CameraModel camera;
@@ -72,14 +91,16 @@ int run_localize(int argc, char** argv) {
   SMLM_CHECK(!out.empty(), "missing -o LOCS.csv (see --help)");
   SMLM_CHECK(roi >= 3 && roi % 2 == 1, "--roi: " << roi << " must be an odd number >= 3");
   SMLM_CHECK(psf_sigma_nm > 0, "--psf-sigma: " << psf_sigma_nm << " must be positive");
-  SMLM_CHECK(batch >= 1, "--batch: " << batch << " must be >= 1");
-  SMLM_CHECK(threads >= 0, "--threads: " << threads << " must be >= 0");
+  SMLM_CHECK(batch >= 1 && batch <= kMaxBatch,
+             "--batch: " << batch << " must be between 1 and " << kMaxBatch << " frames");
   camera.validate();
   s.fit.roi_radius = roi / 2;
   s.fit.initial_sigma_px = psf_sigma_nm / camera.pixel_size_nm;
   s.fit.fitter = localization::parse_fitter(fitter);
   s.fit.device = kernels::parse_device(device);
-  kernels::set_cpu_threads(threads);
+  apply_threads_option(threads);
+  check_distinct_files({{"MOVIE.tif", movie}, {"--psf", psf_path}, {"--model", model_path}},
+                       {{"-o", out}});
   SMLM_CHECK(psf_model.empty() || !psf_path.empty(), "--psf-model needs --psf FILE");
   if (!psf_path.empty()) {
     auto cal = std::make_shared<psf::PsfCalibration>(psf::load_calibration(psf_path));
@@ -104,8 +125,9 @@ int run_localize(int argc, char** argv) {
     if (p.given("--psf-sigma")) d.psf_sigma_nm = psf_sigma_nm;
     d.device = s.fit.device;
     io::TiffMovieReader reader(movie);
+    check_batch_memory(batch, reader);
     ds::DeepStormLocalizer net(camera, model_path, d);
-    LocalizationTable table;
+    LocalizationTable table = net.localize({}, 0);  // the columns, for a movie without molecules
     std::vector<ImageF> frames;
     Progress progress("localize", "frames", reader.num_frames());
     for (int64_t first = 0; reader.read_batch(batch, frames) > 0; first = reader.position()) {
@@ -113,8 +135,10 @@ int run_localize(int argc, char** argv) {
       progress.update(reader.position());
     }
     const double seconds = progress.finish();
+    AtomicFileGroup outputs;  // a Picasso table and its sidecar: both or neither
     io::write_table(out, table,
                     {camera.pixel_size_nm, reader.width(), reader.height(), reader.num_frames()});
+    outputs.commit();
     const auto& st = net.stats();
     std::fprintf(stderr,
                  "localized %lld frames with Deep-STORM: %zu localizations (%lld peaks, %lld "
@@ -131,7 +155,9 @@ int run_localize(int argc, char** argv) {
   // batches ahead, the sink writes each batch's rows as they come. A CSV is streamed to disk, so
   // memory stays bounded by a few batches of frames and rows; the other table formats are
   // written whole at the end.
+  AtomicFileGroup outputs;
   io::TiffMovieReader reader(movie);
+  check_batch_memory(batch, reader);
   localization::ReaderSource<io::TiffMovieReader> source(reader);
   localization::Localizer localizer(camera, s);
   const bool stream_csv = io::table_format(out) == io::TableFormat::thunderstorm_csv;
@@ -158,6 +184,7 @@ int run_localize(int argc, char** argv) {
     io::write_table(out, table,
                     {camera.pixel_size_nm, reader.width(), reader.height(), reader.num_frames()});
   }
+  outputs.commit();
   const auto& st = localizer.stats();
   std::fprintf(stderr,
                "localized %lld frames: %zu localizations (%lld candidates, %lld rejected fits; %s "

@@ -4,7 +4,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -56,16 +55,11 @@ std::string shortest(double v) {
 
 // frame (1-based, as in the localization CSV), dx, dy.
 void write_drift_csv(const std::string& path, const reconstruction::DriftCurve& c) {
-  AtomicFile file(path);
-  {
-    std::ofstream f(file.temp_path());
-    f << "frame,dx [nm],dy [nm]\n";
-    for (size_t i = 0; i < c.frame.size(); ++i)
-      f << shortest(c.frame[i] + 1) << ',' << shortest(c.dx_nm[i]) << ',' << shortest(c.dy_nm[i])
-        << '\n';
-    SMLM_CHECK(f.good(), path << ": cannot write");
-  }
-  file.commit();
+  std::string text = "frame,dx [nm],dy [nm]\n";
+  for (size_t i = 0; i < c.frame.size(); ++i)
+    text +=
+        shortest(c.frame[i] + 1) + ',' + shortest(c.dx_nm[i]) + ',' + shortest(c.dy_nm[i]) + '\n';
+  write_file_atomically(path, text);
 }
 
 void plot_drift(const std::string& path, const reconstruction::DriftCurve& c,
@@ -161,6 +155,11 @@ int run_postprocess(int argc, char** argv) {
         "--density-filter: the neighbour count must be a whole number >= 0, got " << dens[1]);
   }
   if (!duplicates.empty()) dup = parse_list("--remove-duplicates", duplicates, 1, "20");
+  if (!filter.empty()) reconstruction::check_expression_syntax(filter);
+  // -o may rewrite the input table in place (atomically); nothing else may replace an input.
+  check_distinct_files({{"LOCS.csv", in, "-o"}, {"--fiducials", fiducials}},
+                       {{"-o", out}, {"--drift-out", drift_out}, {"--drift-plot", drift_plot}});
+  AtomicFileGroup outputs;  // the table, the drift curve and its plot: all or none
 
   LocalizationTable t = io::read_table(in);
   std::fprintf(stderr, "read %zu localizations\n", t.size());
@@ -216,6 +215,7 @@ int run_postprocess(int argc, char** argv) {
     std::fprintf(stderr, "density filter: kept %zu of %zu\n", t.size(), before);
   }
   io::write_table(out, t);
+  outputs.commit();
   std::fprintf(stderr, "wrote %zu localizations to %s\n", t.size(), out.c_str());
   return 0;
 }

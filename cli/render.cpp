@@ -9,6 +9,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "io/plot.h"
 #include "io/png_image.h"
@@ -112,6 +113,7 @@ int run_render(int argc, char** argv) {
   p.add("--ash-shifts", &s.ash_shifts, "ash: shifted histograms per axis");
   p.add("--min-sigma", &s.min_sigma_nm, "gaussian: smallest sigma drawn [nm]");
   p.add("--sigma", &s.fixed_sigma_nm, "gaussian: sigma when the table has no uncertainty [nm]");
+  p.add("--max-pixels", &s.max_pixels, "largest image (width x height pixels) allowed");
   p.add("--camera-pixel-size", &table_pixel,
         "camera pixel size [nm] for Picasso files without a sidecar");
   p.section("field of view (default: from 0 to the largest coordinate)");
@@ -153,6 +155,7 @@ int run_render(int argc, char** argv) {
   SMLM_CHECK(color == "none" || color == "z", "--color: '" << color << "' is not none or z");
   SMLM_CHECK(view == "xy" || view == "xz" || view == "yz",
              "--view: '" << view << "' is not xy, xz or yz");
+  check_distinct_files({{"LOCS.csv", in}}, {{"-o", out}});
   LocalizationTable table = io::read_table(in, {table_pixel, 0, 0, 0});
   if (view != "xy" || color == "z")
     SMLM_CHECK(table.has(col::z), in << ": --view " << view << " and --color z need a z column");

@@ -10,6 +10,7 @@
 #include "cli/camera_options.h"
 #include "cli/commands.h"
 #include "cli/progress.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "io/table_file.h"
 #include "io/tiff_movie.h"
@@ -107,6 +108,13 @@ int run_simulate(int argc, char** argv) {
   SMLM_CHECK(!out.empty(), "missing -o MOVIE.tif (see --help)");
   SMLM_CHECK(!truth_path.empty(), "missing --truth TRUTH.csv (see --help)");
   parse_size(size, s.width, s.height);
+  {
+    const size_t colon = psf_spec.find(':');
+    const std::string psf_file = colon == std::string::npos || psf_spec.rfind("pupil:", 0) == 0
+                                     ? std::string()
+                                     : psf_spec.substr(colon + 1);
+    check_distinct_files({{"--psf", psf_file}}, {{"-o", out}, {"--truth", truth_path}});
+  }
   if (structure == "uniform") {
     s.structure = simulation::Structure::uniform;
   } else if (structure == "filaments") {
@@ -129,6 +137,7 @@ int run_simulate(int argc, char** argv) {
   }
   s.validate();
 
+  AtomicFileGroup outputs;  // the movie and its truth: both or neither
   simulation::MovieSimulator sim(s);
   sim.set_device(kernels::parse_device(device));
   io::TiffMovieWriter writer(out, s.width, s.height, io::PixelType::u16, false, s.frames);
@@ -143,6 +152,7 @@ int run_simulate(int argc, char** argv) {
   const double seconds = progress.finish();
   io::write_table(truth_path, truth, {s.camera.pixel_size_nm, s.width, s.height, s.frames});
   writer.close();
+  outputs.commit();
   std::fprintf(stderr, "simulated %lld frames (%dx%d), %zu emitter appearances, %.1f s\n",
                static_cast<long long>(n), s.width, s.height, truth.size(), seconds);
   return 0;

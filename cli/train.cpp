@@ -109,6 +109,8 @@ int train_deepstorm(int argc, char** argv) {
     SMLM_CHECK(parsed == 4, "--widths: '" << widths << "' is not four numbers A,B,C,D");
   }
   s.device = kernels::parse_device(device);
+  // --resume may name -o: the model is read whole first, and every checkpoint is atomic.
+  check_distinct_files({{"--resume", resume, "-o"}, {"--like", like}}, {{"-o", out}});
 
   std::unique_ptr<ds::Trainer> trainer;
   if (!resume.empty()) {
