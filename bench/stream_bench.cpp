@@ -14,6 +14,7 @@
 #include <string>
 
 #include "io/thunderstorm_csv.h"
+#include "localization/localizer.h"
 #include "localization/stream.h"
 
 namespace {

@@ -18,7 +18,7 @@
 #include "kernels/device.h"
 #include "kernels/parallel_for.h"
 #include "localization/localizer.h"
-#include "localization/nets/deepstorm/deepstorm_localizer.h"
+#include "localization/nets/registry.h"
 #include "localization/stream.h"
 #include "psf/calibration.h"
 
@@ -78,10 +78,12 @@ int run_localize(int argc, char** argv) {
   p.add("--device", &device, "where the lm fits run: cpu, cuda or cuda:N", "DEVICE");
   p.section("deep learning");
   p.add("--method", &method,
-        "mle (detection + fitting) or deepstorm (a Deep-STORM net from `smlm train`)", "NAME");
-  p.add("--model", &model_path, "deepstorm: the trained model (HDF5)", "FILE");
+        "mle (detection + fitting) or deepstorm (a Deep-STORM net from `smlm train`); with "
+        "--model, the model file's own kind unless given",
+        "NAME");
+  p.add("--model", &model_path, "a net's trained model (HDF5 from `smlm train`)", "FILE");
   p.add("--refine", &refine,
-        "deepstorm: none, or mle (the net's positions start LM fits; the MLE table's columns)",
+        "nets: none, or mle (the net's positions start LM fits; the MLE table's columns)",
         "NAME");
   p.section("run");
   p.add("--batch", &batch, "frames read and fitted together");
@@ -113,64 +115,31 @@ int run_localize(int argc, char** argv) {
     s.calibration = cal;
   }
 
-  SMLM_CHECK(method == "mle" || method == "deepstorm",
-             "--method: '" << method << "' is not mle or deepstorm");
-  if (method == "deepstorm") {
-    SMLM_CHECK(!model_path.empty(), "--method deepstorm needs --model FILE");
-    SMLM_CHECK(psf_path.empty(), "--method deepstorm fits in 2D: --psf is not for it");
-    namespace ds = localization::nets::deepstorm;
-    ds::DeepStormSettings d;
-    d.refine = ds::parse_refine(refine);
-    d.fit = s.fit;
-    if (p.given("--psf-sigma")) d.psf_sigma_nm = psf_sigma_nm;
-    d.device = s.fit.device;
-    io::TiffMovieReader reader(movie);
-    check_batch_memory(batch, reader);
-    ds::DeepStormLocalizer net(camera, model_path, d);
-    LocalizationTable table = net.localize({}, 0);  // the columns, for a movie without molecules
-    std::vector<ImageF> frames;
-    Progress progress("localize", "frames", reader.num_frames());
-    for (int64_t first = 0; reader.read_batch(batch, frames) > 0; first = reader.position()) {
-      table.append(net.localize(frames, first));
-      progress.update(reader.position());
-    }
-    const double seconds = progress.finish();
-    AtomicFileGroup outputs;  // a Picasso table and its sidecar: both or neither
-    io::write_table(out, table,
-                    {camera.pixel_size_nm, reader.width(), reader.height(), reader.num_frames()});
-    outputs.commit();
-    const auto& st = net.stats();
-    std::fprintf(stderr,
-                 "localized %lld frames with Deep-STORM: %zu localizations (%lld peaks, %lld "
-                 "refined, %lld rejected) in %.2f s, %.0f frames/s\n",
-                 static_cast<long long>(st.frames), table.size(), static_cast<long long>(st.peaks),
-                 static_cast<long long>(st.refined), static_cast<long long>(st.rejected), seconds,
-                 seconds > 0 ? st.frames / seconds : 0.0);
-    return 0;
-  }
-  SMLM_CHECK(refine == "none" && model_path.empty(),
-             "--model and --refine are for --method deepstorm");
-
-  // Reading, localizing and writing overlap (localization::run_stream): a reader thread keeps two
-  // batches ahead, the sink writes each batch's rows as they come. A CSV is streamed to disk, so
-  // memory stays bounded by a few batches of frames and rows; the other table formats are
-  // written whole at the end.
-  AtomicFileGroup outputs;
+  // One path for every method (localization::FrameLocalizer): reading, localizing and writing
+  // overlap (localization::run_stream): a reader thread keeps two batches ahead, the sink writes
+  // each batch's rows as they come. A CSV is streamed to disk, so memory stays bounded by a few
+  // batches of frames and rows; the other table formats are written whole at the end.
+  localization::nets::MethodOptions mo;
+  mo.method = p.given("--method") || model_path.empty() ? method : "";
+  mo.model_path = model_path;
+  mo.refine = refine;
+  if (p.given("--psf-sigma")) mo.psf_sigma_nm = psf_sigma_nm;
+  mo.classic = s;
+  AtomicFileGroup outputs;  // a Picasso table and its sidecar: both or neither
   io::TiffMovieReader reader(movie);
   check_batch_memory(batch, reader);
   localization::ReaderSource<io::TiffMovieReader> source(reader);
-  localization::Localizer localizer(camera, s);
+  const std::unique_ptr<localization::FrameLocalizer> localizer =
+      localization::nets::make_localizer(camera, mo);
   const bool stream_csv = io::table_format(out) == io::TableFormat::thunderstorm_csv;
   std::optional<io::ThunderstormCsvWriter> csv;
-  LocalizationTable table;
-  int64_t rows = 0;
+  LocalizationTable table = localizer->empty_table();
   Progress progress("localize", "frames", reader.num_frames());
   localization::StreamSettings ss;
   ss.batch_frames = batch;
-  localization::run_stream(
-      source, localizer, ss,
+  const localization::StreamStats st = localization::run_stream(
+      source, *localizer, ss,
       [&](LocalizationTable&& t) {
-        rows += static_cast<int64_t>(t.size());
         if (!stream_csv) return table.append(t);
         if (!csv) csv.emplace(out, t);
         csv->write(t);
@@ -178,21 +147,15 @@ int run_localize(int argc, char** argv) {
       [&](int64_t done) { progress.update(done); });
   const double seconds = progress.finish();
   if (stream_csv) {
-    if (!csv) csv.emplace(out, localizer.localize({}, 0));  // no frames: the header alone
+    if (!csv) csv.emplace(out, table);  // no frames: the header alone
     csv->close();
   } else {
     io::write_table(out, table,
                     {camera.pixel_size_nm, reader.width(), reader.height(), reader.num_frames()});
   }
   outputs.commit();
-  const auto& st = localizer.stats();
-  std::fprintf(stderr,
-               "localized %lld frames: %zu localizations (%lld candidates, %lld rejected fits; %s "
-               "fitter, %s PSF, on %s) in %.2f s, %.0f frames/s\n",
-               static_cast<long long>(st.frames), static_cast<size_t>(rows),
-               static_cast<long long>(st.candidates), static_cast<long long>(st.rejected),
-               localization::to_string(s.fit.fitter), localization::to_string(s.psf),
-               s.fit.device.name().c_str(), seconds, seconds > 0 ? st.frames / seconds : 0.0);
+  std::fprintf(stderr, "localized %s in %.2f s, %.0f frames/s\n", localizer->summary().c_str(),
+               seconds, seconds > 0 ? st.frames / seconds : 0.0);
   return 0;
 }
 

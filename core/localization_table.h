@@ -47,6 +47,8 @@ class LocalizationTable {
   bool empty() const { return rows_ == 0; }
   size_t num_columns() const { return columns_.size(); }
   const std::vector<Column>& columns() const { return columns_; }
+  // The values of column `index` (in columns() order), for writers that fill rows by index.
+  std::vector<double>& values(size_t index) { return columns_[index].values; }
 
   bool has(std::string_view name) const { return find(name) != nullptr; }
   // Throws smlm::Error when the column is missing.

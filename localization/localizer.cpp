@@ -8,6 +8,7 @@
 #include <cmath>
 #include <iterator>
 #include <span>
+#include <sstream>
 #include <string_view>
 
 #include "core/error.h"
@@ -87,11 +88,15 @@ const char* to_string(PsfModel m) {
 }
 
 Localizer::Localizer(const CameraModel& camera, const LocalizeSettings& s)
-    : camera_(validated(camera)), settings_(s), fitter_(validated(s)) {
+    : camera_(validated(camera)), settings_(s), fitter_(validated(s)), rows_(camera_) {
   if (s.fit.fitter == Fitter::lm || s.is_3d()) {
     const BatchModel model = batch_model(camera_, s);
     lm_ = std::make_unique<BatchFitter>(
         model.default_settings(s.fit.fixed_sigma, s.fit.max_iterations), model, s.fit.device);
+    // z [px of the model] → nm: the calibration's pixel, which matches the camera's within 1 %.
+    if (s.is_3d())
+      rows_ = FitRows(camera_, s.calibration->pixel_size_nm,
+                      s.psf == PsfModel::astigmatic ? &lm_->model().astigmatic : nullptr);
     if (s.fit.device.is_cuda())
       detector_ =
           std::make_unique<BatchDetector>(camera_, s.detection, s.fit.roi_radius, s.fit.device);
@@ -101,6 +106,20 @@ Localizer::Localizer(const CameraModel& camera, const LocalizeSettings& s)
 Localizer::~Localizer() = default;
 Localizer::Localizer(Localizer&&) noexcept = default;
 Localizer& Localizer::operator=(Localizer&&) noexcept = default;
+
+LocalizationTable Localizer::localize(const FrameWindow& window) {
+  SMLM_ASSERT(window.before == 0 && window.after == 0);
+  return localize(window.frames, window.first_frame);
+}
+
+std::string Localizer::summary() const {
+  std::ostringstream os;
+  os << stats_.frames << " frames: " << stats_.fitted << " localizations (" << stats_.candidates
+     << " candidates, " << stats_.rejected << " rejected fits; " << to_string(settings_.fit.fitter)
+     << " fitter, " << to_string(settings_.psf) << " PSF, on " << settings_.fit.device.name()
+     << ")";
+  return os.str();
+}
 
 LocalizationTable Localizer::localize(const std::vector<ImageF>& frames, int64_t first_frame) {
   const int64_t nf = static_cast<int64_t>(frames.size());
@@ -212,72 +231,12 @@ LocalizationTable Localizer::localize(const std::vector<ImageF>& frames, int64_t
   stats_.fitted += fitted;
   stats_.rejected += rejected;
 
-  const bool astig = settings_.psf == PsfModel::astigmatic;
-  std::vector<std::string_view> names;
-  const std::string_view names_2d[] = {
-      col::frame,        col::x,      col::y,      col::sigma,
-      col::intensity,    col::offset, col::bkgstd, col::uncertainty_xy,
-      col::loglikelihood};
-  const std::string_view names_3d[] = {col::frame,
-                                       col::x,
-                                       col::y,
-                                       col::z,
-                                       col::sigma1,
-                                       col::sigma2,
-                                       col::intensity,
-                                       col::offset,
-                                       col::bkgstd,
-                                       col::uncertainty_xy,
-                                       col::uncertainty_z,
-                                       col::loglikelihood};
-  for (std::string_view name : names_2d)
-    if (!is_3d) names.push_back(name);
-  for (std::string_view name : names_3d)
-    if (is_3d && (astig || (name != col::sigma1 && name != col::sigma2))) names.push_back(name);
-  LocalizationTable table;
-  for (std::string_view name : names) table.add_column(name);
-  table.resize(static_cast<size_t>(fitted));
-  std::vector<std::vector<double>*> cols;
-  for (std::string_view name : names) cols.push_back(&table[name]);
-
-  const double px = camera_.pixel_size_nm, qe = camera_.qe;
-  const double excess = camera_.excess_noise_factor();
-  const psf::AstigmaticGaussian astig_model =
-      lm_ ? lm_->model().astigmatic : psf::AstigmaticGaussian{};
-  // z [px of the model] → nm: the calibration's pixel, which matches the camera's within 1 %.
-  const double z_px = is_3d ? settings_.calibration->pixel_size_nm : px;
-  constexpr int kZ = psf::AstigmaticGaussian::kZ;
+  LocalizationTable table = rows_.table(static_cast<size_t>(fitted));
   size_t row = 0;
-  double v[12];
   for (int64_t f = 0; f < nf; ++f)
     for (int64_t i = first[f]; i < first[f + 1]; ++i) {
       const Slot& s = slots[i];
-      if (s.outcome != Outcome::fitted) continue;
-      const double* t = s.fit.theta;
-      const double var_xy = 0.5 * (s.fit.crlb[G::kX] + s.fit.crlb[G::kY]) * excess;
-      int c = 0;
-      v[c++] = static_cast<double>(first_frame + f);
-      v[c++] = (s.x0 + t[G::kX] + 0.5) * px;
-      v[c++] = (s.y0 + t[G::kY] + 0.5) * px;
-      if (is_3d) {
-        v[c++] = t[kZ] * z_px;
-        if (astig) {
-          double sx, sy, dsx, dsy;
-          astig_model.sigmas(t[kZ], sx, sy, dsx, dsy);
-          v[c++] = sx * px;
-          v[c++] = sy * px;
-        }
-      } else {
-        v[c++] = t[G::kSigma] * px;
-      }
-      v[c++] = t[G::kN] / qe;
-      v[c++] = t[G::kBg] / qe;
-      v[c++] = s.fit.bkgstd / qe;
-      v[c++] = std::sqrt(var_xy) * px;
-      if (is_3d) v[c++] = std::sqrt(s.fit.crlb[kZ] * excess) * z_px;
-      v[c++] = s.fit.log_likelihood;
-      for (size_t k = 0; k < cols.size(); ++k) (*cols[k])[row] = v[k];
-      ++row;
+      if (s.outcome == Outcome::fitted) rows_.write(table, row++, first_frame + f, s.x0, s.y0, s.fit);
     }
   return table;
 }

@@ -14,6 +14,8 @@
 #include "core/localization_table.h"
 #include "localization/batch_fit.h"
 #include "localization/detect.h"
+#include "localization/fit_rows.h"
+#include "localization/frame_localizer.h"
 #include "localization/mle_fit.h"
 #include "psf/calibration.h"
 
@@ -45,7 +47,7 @@ struct LocalizeStats {
 
 class BatchDetector;
 
-class Localizer {
+class Localizer final : public FrameLocalizer {
  public:
   // Validates the camera and the settings; throws smlm::Error on impossible values, and for a
   // CUDA device that this build or machine lacks.
@@ -77,6 +79,10 @@ class Localizer {
   // A 3D fit is kept when LM converged, θ and the CRLB are finite, N > 0, the position is on the
   // ROI and z is off the bounds of the calibrated range (a fit stuck at a bound has no z).
   LocalizationTable localize(const std::vector<ImageF>& frames, int64_t first_frame);
+  // FrameLocalizer: the classic pipeline takes no temporal context.
+  LocalizationTable localize(const FrameWindow& window) override;
+  std::string summary() const override;
+  LocalizationTable empty_table() const override { return rows_.table(); }
 
   const LocalizeStats& stats() const { return stats_; }
   const CameraModel& camera() const { return camera_; }
@@ -86,6 +92,7 @@ class Localizer {
   CameraModel camera_;
   LocalizeSettings settings_;
   MleFitter fitter_;                 // Ceres, and the rejection rule of both fitters
+  FitRows rows_;                     // the table's columns and conversions
   std::unique_ptr<BatchFitter> lm_;  // when settings_.fit.fitter == Fitter::lm
   // LM on a CUDA device: detection on the GPU, its ROIs fitted where they are.
   std::unique_ptr<BatchDetector> detector_;

@@ -96,11 +96,17 @@ void StreamSettings::validate() const {
   SMLM_CHECK(queue_batches >= 1, "stream: queue_batches " << queue_batches << " must be >= 1");
 }
 
-StreamStats run_stream(FrameSource& source, Localizer& localizer, const StreamSettings& settings,
+StreamStats run_stream(FrameSource& source, FrameLocalizer& localizer,
+                       const StreamSettings& settings,
                        const std::function<void(LocalizationTable&&)>& sink,
                        const std::function<void(int64_t frames_done)>& progress) {
   settings.validate();
   SMLM_CHECK(sink != nullptr, "stream: no sink function");
+  const int before = localizer.frames_before(), after = localizer.frames_after();
+  SMLM_CHECK(before >= 0 && after >= 0, "stream: negative temporal context");
+  SMLM_CHECK(settings.batch_frames >= after, "stream: batches of " << settings.batch_frames
+                                                 << " frames are shorter than the " << after
+                                                 << " frames of context the method needs after");
   const auto t0 = Clock::now();
   const size_t depth = static_cast<size_t>(settings.queue_batches);
 
@@ -159,20 +165,64 @@ StreamStats run_stream(FrameSource& source, Localizer& localizer, const StreamSe
       }
     });
 
+    // Batches are localized in order; with context after, batch k waits for batch k + 1.
+    std::optional<Batch> cur;
+    std::vector<ImageF> tail, window;  // the previous frames kept for context before; the window
+    auto localize = [&](Batch& b, const Batch* next) -> bool {
+      const auto t = Clock::now();
+      LocalizationTable table;
+      if (before == 0 && after == 0) {
+        table = localizer.localize(FrameWindow{b.frames, 0, 0, b.first});
+      } else {
+        window.clear();
+        const ImageF& movie_first = tail.empty() ? b.frames.front() : tail.front();
+        for (int i = static_cast<int>(tail.size()); i < before; ++i) window.push_back(movie_first);
+        window.insert(window.end(), tail.begin(), tail.end());
+        window.insert(window.end(), b.frames.begin(), b.frames.end());
+        const int from_next = next ? std::min<int>(after, static_cast<int>(next->frames.size())) : 0;
+        if (from_next > 0)
+          window.insert(window.end(), next->frames.begin(), next->frames.begin() + from_next);
+        const ImageF movie_last = window.back();  // the movie's last frame when `next` falls short
+        for (int i = from_next; i < after; ++i) window.push_back(movie_last);
+        table = localizer.localize(FrameWindow{window, before, after, b.first});
+        // The last `before` frames so far, for the next batch.
+        const size_t keep = static_cast<size_t>(before), nb = b.frames.size();
+        if (nb >= keep) {
+          tail.assign(b.frames.end() - static_cast<std::ptrdiff_t>(keep), b.frames.end());
+        } else {
+          tail.erase(tail.begin(),
+                     tail.end() - static_cast<std::ptrdiff_t>(std::min(tail.size(), keep - nb)));
+          tail.insert(tail.end(), b.frames.begin(), b.frames.end());
+        }
+      }
+      st.localize_seconds += since(t);
+      st.frames += static_cast<int64_t>(b.frames.size());
+      st.batches += 1;
+      st.localizations += static_cast<int64_t>(table.size());
+      if (!free.push(std::move(b))) return false;
+      return out.push({std::move(table), st.frames});
+    };
     for (;;) {
-      auto t = Clock::now();
+      const auto t = Clock::now();
       auto b = ready.pop();
       st.wait_seconds += since(t);
       if (!b) break;
-      t = Clock::now();
-      LocalizationTable table = localizer.localize(b->frames, b->first);
-      st.localize_seconds += since(t);
-      st.frames += static_cast<int64_t>(b->frames.size());
-      st.batches += 1;
-      st.localizations += static_cast<int64_t>(table.size());
-      if (!free.push(std::move(*b))) break;
-      if (!out.push({std::move(table), st.frames})) break;
+      if (after == 0) {
+        if (!localize(*b, nullptr)) break;
+        continue;
+      }
+      if (cur && !localize(*cur, &*b)) {
+        cur.reset();
+        break;
+      }
+      cur = std::move(b);
     }
+    bool failed;
+    {
+      std::lock_guard lock(error_m);
+      failed = error != nullptr;
+    }
+    if (cur && !failed) localize(*cur, nullptr);  // the last batch: its context after is padding
     out.close();
   } catch (...) {
     fail(std::current_exception());

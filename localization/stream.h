@@ -9,7 +9,7 @@
 
 #include "core/image.h"
 #include "core/localization_table.h"
-#include "localization/localizer.h"
+#include "localization/frame_localizer.h"
 
 namespace smlm::localization {
 
@@ -75,11 +75,17 @@ struct StreamStats {
   double sink_seconds = 0;      // writer thread, inside sink and progress
 };
 
-// Localizes every frame of `source`, batch by batch, and returns when all tables have been
-// handed to `sink`.
+// Localizes every frame of `source`, batch by batch, with any FrameLocalizer, and returns when
+// all tables have been handed to `sink`.
+//
+// Temporal context: a localizer whose frames_before()/frames_after() are not 0 gets each batch
+// with that many neighbouring frames on either side, across batch boundaries: the last frames of
+// the previous batch are kept, and a batch is localized once the next one has been read (whose
+// first frames are its context after). At the movie's first and last frames the context repeats
+// that frame (FrameWindow). batch_frames must be at least frames_after().
 //
 // Threads: a reader thread calls source.next(batch_frames) into a bounded queue; the calling
-// thread runs localizer.localize(batch, first_frame) (first_frame counted from 0 at the first
+// thread runs localizer.localize(window of the batch) (first_frame counted from 0 at the first
 // frame this call reads, so the tables' frame column is the source's frame index), so its
 // OpenMP threads and kernels::set_cpu_threads settings are the caller's; a writer thread calls
 // sink(table) for each batch, then progress(frames done so far, when given), in batch order, one
@@ -88,15 +94,15 @@ struct StreamStats {
 // columns).
 //
 // Memory: at most queue_batches + 1 batches of frames exist at once (the one being fitted and
-// those read ahead, the reader's reused between batches), plus the Localizer's own working
-// copy of one batch and at most queue_batches tables waiting for the sink, whatever the movie's
-// length.
+// those read ahead, the reader's reused between batches), plus the localizer's own working
+// copy of one batch (with context: a copy of the window, and the previous batch's last frames)
+// and at most queue_batches tables waiting for the sink, whatever the movie's length.
 //
 // Errors: the first exception thrown by the source, the Localizer, the sink or progress stops
 // the pipeline (the reader finishes the next() call it is in, nothing further is read or
 // handed on), both threads are joined, and the exception is rethrown to the caller. Nothing
 // keeps running after run_stream returns or throws.
-StreamStats run_stream(FrameSource& source, Localizer& localizer, const StreamSettings& settings,
+StreamStats run_stream(FrameSource& source, FrameLocalizer& localizer, const StreamSettings& settings,
                        const std::function<void(LocalizationTable&&)>& sink,
                        const std::function<void(int64_t frames_done)>& progress = {});
 

@@ -130,6 +130,18 @@ TEST(Cli, TrainDeepStormAndLocalizeWithIt) {
             0)
       << out;
   EXPECT_TRUE(fs::exists(dir / "ds.csv"));
+  // Without --method, the model file says which net it is: the same table.
+  ASSERT_EQ(smlm("localize " + dir / "m.tif" + " -o " + dir / "ds2.csv" + " --model " +
+                     dir / "model.h5",
+                 &out),
+            0)
+      << out;
+  EXPECT_EQ(test::read_text(dir / "ds2.csv"), test::read_text(dir / "ds.csv"));
+  EXPECT_NE(smlm("localize " + dir / "m.tif" + " -o " + dir / "x.csv" + " --method mle --model " +
+                     dir / "model.h5",
+                 &out),
+            0);
+  expect_one_line_error(out, "--model");
   ASSERT_EQ(smlm("localize " + dir / "m.tif" + " -o " + dir / "dsr.csv" +
                      " --method deepstorm --refine mle --model " + dir / "model.h5",
                  &out),

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <bit>
 #include <chrono>
@@ -17,6 +18,7 @@
 
 #include "core/error.h"
 #include "io/tiff_movie.h"
+#include "localization/localizer.h"
 #include "simulation/movie_simulator.h"
 #include "tests/test_util.h"
 
@@ -320,6 +322,86 @@ TEST(Stream, LongStreamPeakMemoryIsBoundedByBatchesNotLength) {
   // The pool (queue + 1 batches), the Localizer's converted copy of a batch and its per-frame
   // work (wavelet levels), plus allocator slack: a few batches, not the stream's 3.3 GB.
   EXPECT_LT(growth_mb, (kQueue + 3) * batch_mb + 64);
+}
+
+}  // namespace
+}  // namespace smlm::localization
+
+namespace smlm::localization {
+namespace {
+
+// A method that asks for context and writes, for each frame it localizes, which frames its
+// window held before and after it (frame k's pixel (0, 0) holds k, so the window can be read).
+class ContextProbe final : public FrameLocalizer {
+ public:
+  ContextProbe(int before, int after) : before_(before), after_(after) {}
+  int frames_before() const override { return before_; }
+  int frames_after() const override { return after_; }
+  LocalizationTable empty_table() const override {
+    LocalizationTable t;
+    t.add_column(col::frame);
+    for (int d = -before_; d <= after_; ++d) t.add_column("at" + std::to_string(d));
+    return t;
+  }
+  LocalizationTable localize(const FrameWindow& w) override {
+    EXPECT_EQ(w.before, before_);
+    EXPECT_EQ(w.after, after_);
+    LocalizationTable t = empty_table();
+    t.resize(static_cast<size_t>(w.count()));
+    for (int i = 0; i < w.count(); ++i) {
+      t[col::frame][i] = static_cast<double>(w.first_frame + i);
+      for (int d = -before_; d <= after_; ++d) t["at" + std::to_string(d)][i] = w.frame(i + d)(0, 0);
+    }
+    return t;
+  }
+  std::string summary() const override { return "probe"; }
+
+ private:
+  int before_, after_;
+};
+
+// Frames across batch boundaries are the movie's neighbours; at its ends, its first and last
+// frames repeat (DECODE's padding 'same'). For every batch size, including batches shorter than
+// the context before and a last batch shorter than the context after.
+TEST(Stream, TemporalContextCrossesBatchesAndRepeatsTheMovieEnds) {
+  const int64_t n = 11;
+  for (const auto& [before, after] : {std::pair{1, 1}, std::pair{2, 1}, std::pair{3, 0},
+                                     std::pair{0, 2}}) {
+    for (int batch : {2, 3, 4, 5, 11, 16}) {
+      if (batch < after) continue;
+      SCOPED_TRACE("before " + std::to_string(before) + ", after " + std::to_string(after) +
+                   ", batch " + std::to_string(batch));
+      GeneratedSource source(n, [](int64_t k, ImageF& f) {
+        f = ImageF(4, 3);
+        f(0, 0) = static_cast<float>(k);
+      });
+      ContextProbe probe(before, after);
+      StreamSettings ss;
+      ss.batch_frames = batch;
+      ss.queue_batches = 1;
+      LocalizationTable all = probe.empty_table();
+      const StreamStats st = run_stream(source, probe, ss, [&](LocalizationTable&& t) {
+        all.append(t);
+      });
+      EXPECT_EQ(st.frames, n);
+      ASSERT_EQ(all.size(), static_cast<size_t>(n));
+      for (int64_t k = 0; k < n; ++k) {
+        EXPECT_EQ(all[col::frame][k], static_cast<double>(k));
+        for (int d = -before; d <= after; ++d)
+          EXPECT_EQ(all["at" + std::to_string(d)][k],
+                    static_cast<double>(std::clamp<int64_t>(k + d, 0, n - 1)))
+              << "frame " << k << ", offset " << d;
+      }
+    }
+  }
+}
+
+TEST(Stream, BatchesShorterThanTheContextAfterAreRefused) {
+  GeneratedSource source(4, [](int64_t, ImageF& f) { f = ImageF(2, 2); });
+  ContextProbe probe(1, 3);
+  StreamSettings ss;
+  ss.batch_frames = 2;
+  EXPECT_THROW(run_stream(source, probe, ss, [](LocalizationTable&&) {}), Error);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 #include <string_view>
 
 #include "core/error.h"
@@ -26,7 +27,7 @@ Refine parse_refine(const std::string& text) {
 
 DeepStormLocalizer::DeepStormLocalizer(const CameraModel& camera, Model model,
                                        const DeepStormSettings& settings)
-    : camera_(camera), model_(std::move(model)), settings_(settings) {
+    : camera_(camera), model_(std::move(model)), settings_(settings), rows_(camera) {
   camera_.validate();
   SMLM_CHECK(settings_.post.threshold >= 0 && std::isfinite(settings_.post.threshold),
              "Deep-STORM threshold must be >= 0, got " << settings_.post.threshold);
@@ -55,6 +56,28 @@ DeepStormLocalizer::DeepStormLocalizer(const CameraModel& camera, const std::str
 DeepStormLocalizer::~DeepStormLocalizer() = default;
 DeepStormLocalizer::DeepStormLocalizer(DeepStormLocalizer&&) noexcept = default;
 DeepStormLocalizer& DeepStormLocalizer::operator=(DeepStormLocalizer&&) noexcept = default;
+
+LocalizationTable DeepStormLocalizer::localize(const FrameWindow& window) {
+  SMLM_ASSERT(window.before == 0 && window.after == 0);
+  return localize(window.frames, window.first_frame);
+}
+
+LocalizationTable DeepStormLocalizer::empty_table() const {
+  if (settings_.refine == Refine::mle) return rows_.table();
+  LocalizationTable t;
+  for (std::string_view name : {col::frame, col::x, col::y, col::intensity}) t.add_column(name);
+  return t;
+}
+
+std::string DeepStormLocalizer::summary() const {
+  std::ostringstream os;
+  const bool refined = settings_.refine == Refine::mle;
+  os << stats_.frames << " frames: " << (refined ? stats_.refined : stats_.peaks)
+     << " localizations (Deep-STORM: " << stats_.peaks << " peaks";
+  if (refined) os << ", " << stats_.refined << " refined, " << stats_.rejected << " rejected";
+  os << "; on " << settings_.device.name() << ")";
+  return os.str();
+}
 
 ImageF DeepStormLocalizer::spike_map(const ImageF& adu) {
   const int m = model_.config.size_multiple(), u = model_.config.upsampling;
@@ -96,8 +119,7 @@ LocalizationTable DeepStormLocalizer::localize(const std::vector<ImageF>& frames
   LocalizationTable table;
 
   if (settings_.refine == Refine::none) {
-    for (std::string_view name : {col::frame, col::x, col::y, col::intensity})
-      table.add_column(name);
+    table = empty_table();
     table.resize(static_cast<size_t>(total));
     size_t row = 0;
     for (int64_t f = 0; f < nf; ++f)
@@ -149,10 +171,7 @@ LocalizationTable DeepStormLocalizer::localize(const std::vector<ImageF>& frames
   }
   const std::vector<LmResult> results = items.empty() ? std::vector<LmResult>{} : lm_->fit(batch);
 
-  for (std::string_view name : {col::frame, col::x, col::y, col::sigma, col::intensity, col::offset,
-                                col::bkgstd, col::uncertainty_xy, col::loglikelihood})
-    table.add_column(name);
-  const double qe = camera_.qe, excess = camera_.excess_noise_factor();
+  table = rows_.table();
   for (size_t k = 0; k < items.size(); ++k) {
     const FitResult r = to_fit_result(results[k]);
     const double shift = std::hypot(r.theta[G::kX] - items[k].x, r.theta[G::kY] - items[k].y);
@@ -161,19 +180,7 @@ LocalizationTable DeepStormLocalizer::localize(const std::vector<ImageF>& frames
       continue;
     }
     ++stats_.refined;
-    const double* t = r.theta;
-    const double var_xy = 0.5 * (r.crlb[G::kX] + r.crlb[G::kY]) * excess;
-    const size_t row = table.size();
-    table.resize(row + 1);
-    table[col::frame][row] = static_cast<double>(first_frame + items[k].frame);
-    table[col::x][row] = (items[k].x0 + t[G::kX] + 0.5) * px;
-    table[col::y][row] = (items[k].y0 + t[G::kY] + 0.5) * px;
-    table[col::sigma][row] = t[G::kSigma] * px;
-    table[col::intensity][row] = t[G::kN] / qe;
-    table[col::offset][row] = t[G::kBg] / qe;
-    table[col::bkgstd][row] = r.bkgstd / qe;
-    table[col::uncertainty_xy][row] = std::sqrt(var_xy) * px;
-    table[col::loglikelihood][row] = r.log_likelihood;
+    rows_.append(table, first_frame + items[k].frame, items[k].x0, items[k].y0, r);
   }
   return table;
 }

@@ -14,6 +14,8 @@
 #include "core/localization_table.h"
 #include "kernels/device.h"
 #include "localization/batch_fit.h"
+#include "localization/fit_rows.h"
+#include "localization/frame_localizer.h"
 #include "localization/mle_fit.h"
 #include "localization/nets/deepstorm/model.h"
 #include "localization/nets/deepstorm/postprocess.h"
@@ -45,7 +47,7 @@ struct DeepStormStats {
   int64_t frames = 0, peaks = 0, refined = 0, rejected = 0;
 };
 
-class DeepStormLocalizer {
+class DeepStormLocalizer final : public FrameLocalizer {
  public:
   // Takes ownership of the model (moved to settings.device). Throws smlm::Error for impossible
   // settings, a camera that is not valid, or a device this build or machine lacks.
@@ -67,6 +69,10 @@ class DeepStormLocalizer {
   //    around each peak's pixel, started at the peak (N and bg from roi.h initial_theta); fits
   //    MleFitter::usable rejects, or that moved more than max_shift_px, are dropped (counted).
   LocalizationTable localize(const std::vector<ImageF>& frames, int64_t first_frame);
+  // FrameLocalizer: one frame at a time, no temporal context.
+  LocalizationTable localize(const FrameWindow& window) override;
+  std::string summary() const override;
+  LocalizationTable empty_table() const override;
 
   // The net's spike map of one ADU frame: (U·W) × (U·H) fine pixels (for inspection and tests).
   ImageF spike_map(const ImageF& adu);
@@ -83,6 +89,7 @@ class DeepStormLocalizer {
   DeepStormSettings settings_;
   std::unique_ptr<MleFitter> rule_;  // the rejection rule (refine = mle)
   std::unique_ptr<BatchFitter> lm_;
+  FitRows rows_;  // refine = mle: the MLE table's columns
   DeepStormStats stats_;
 };
 

@@ -1,0 +1,49 @@
+#include "localization/nets/registry.h"
+
+#include <variant>
+
+#include "core/error.h"
+#include "localization/nets/deepstorm/deepstorm_localizer.h"
+#include "nn/checkpoint.h"
+
+namespace smlm::localization::nets {
+
+std::vector<std::string> method_names() { return {"mle", "deepstorm"}; }
+
+std::string model_family(const std::string& model_path) {
+  const nn::Attributes a = nn::read_checkpoint_settings(model_path);
+  const auto it = a.find("model");
+  const std::string* family = it == a.end() ? nullptr : std::get_if<std::string>(&it->second);
+  SMLM_CHECK(family != nullptr, model_path << ": not an smlm model (no 'model' attribute)");
+  return *family;
+}
+
+std::unique_ptr<FrameLocalizer> make_localizer(const CameraModel& camera,
+                                               const MethodOptions& o) {
+  std::string method = o.method;
+  if (method.empty()) method = o.model_path.empty() ? "mle" : model_family(o.model_path);
+  if (method == "mle") {
+    SMLM_CHECK(o.model_path.empty() && o.refine == "none",
+               "--model and --refine are for the networks (--method deepstorm)");
+    return std::make_unique<Localizer>(camera, o.classic);
+  }
+  if (method == "deepstorm") {
+    SMLM_CHECK(!o.model_path.empty(), "--method deepstorm needs --model FILE");
+    SMLM_CHECK(!o.classic.is_3d(), "--method deepstorm fits in 2D: --psf is not for it");
+    const std::string family = model_family(o.model_path);
+    SMLM_CHECK(family == "deepstorm",
+               o.model_path << " is a '" << family << "' model, not a deepstorm one");
+    namespace ds = deepstorm;
+    ds::DeepStormSettings d;
+    d.refine = ds::parse_refine(o.refine);
+    d.fit = o.classic.fit;
+    d.psf_sigma_nm = o.psf_sigma_nm;
+    d.device = o.classic.fit.device;
+    return std::make_unique<ds::DeepStormLocalizer>(camera, o.model_path, d);
+  }
+  std::string names;
+  for (const std::string& n : method_names()) names += (names.empty() ? "" : ", ") + n;
+  throw Error("--method: '" + method + "' is not one of " + names);
+}
+
+}  // namespace smlm::localization::nets
