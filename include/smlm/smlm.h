@@ -33,6 +33,7 @@
 #include "localization/mle_fit.h"
 #include "localization/nets/deepstorm/deepstorm_localizer.h"
 #include "localization/nets/registry.h"
+#include "localization/refine.h"
 #include "localization/stream.h"
 #include "psf/astigmatic_gaussian.h"
 #include "psf/calibration.h"

@@ -8,16 +8,8 @@
 
 #include "core/error.h"
 #include "kernels/parallel_for.h"
-#include "localization/lm_models.h"
-#include "localization/roi.h"
 
 namespace smlm::localization::nets::deepstorm {
-
-namespace {
-
-using G = psf::IntegratedGaussian;
-
-}  // namespace
 
 Refine parse_refine(const std::string& text) {
   if (text == "none") return Refine::none;
@@ -27,7 +19,7 @@ Refine parse_refine(const std::string& text) {
 
 DeepStormLocalizer::DeepStormLocalizer(const CameraModel& camera, Model model,
                                        const DeepStormSettings& settings)
-    : camera_(camera), model_(std::move(model)), settings_(settings), rows_(camera) {
+    : camera_(camera), model_(std::move(model)), settings_(settings) {
   camera_.validate();
   SMLM_CHECK(settings_.post.threshold >= 0 && std::isfinite(settings_.post.threshold),
              "Deep-STORM threshold must be >= 0, got " << settings_.post.threshold);
@@ -42,10 +34,7 @@ DeepStormLocalizer::DeepStormLocalizer(const CameraModel& camera, Model model,
     const double sigma_nm =
         settings_.psf_sigma_nm > 0 ? settings_.psf_sigma_nm : model_.data.psf_sigma_nm;
     f.initial_sigma_px = sigma_nm / camera_.pixel_size_nm;
-    f.validate();
-    rule_ = std::make_unique<MleFitter>(f);
-    lm_ = std::make_unique<BatchFitter>(
-        LmIntegratedGaussian::settings(f.fixed_sigma, f.max_iterations), f.device);
+    refiner_ = std::make_unique<MleRefiner>(camera_, f, settings_.max_shift_px);
   }
 }
 
@@ -63,7 +52,7 @@ LocalizationTable DeepStormLocalizer::localize(const FrameWindow& window) {
 }
 
 LocalizationTable DeepStormLocalizer::empty_table() const {
-  if (settings_.refine == Refine::mle) return rows_.table();
+  if (refiner_) return refiner_->empty_table();
   LocalizationTable t;
   for (std::string_view name : {col::frame, col::x, col::y, col::intensity}) t.add_column(name);
   return t;
@@ -133,55 +122,14 @@ LocalizationTable DeepStormLocalizer::localize(const std::vector<ImageF>& frames
     return table;
   }
 
-  // Refinement: one ROI per peak, centred on its pixel, started at the peak's position.
-  const FitSettings& fs = settings_.fit;
-  const int radius = fs.roi_radius, size = 2 * radius + 1;
-  const int64_t npix = int64_t{size} * size;
-  struct Item {
-    int64_t frame;
-    int x0, y0;
-    double x, y;  // the peak [ROI px]
-  };
-  std::vector<Item> items;
-  RoiBatch batch;
-  batch.w = batch.h = size;
-  batch.initial_sigma_px = fs.initial_sigma_px;
-  std::vector<float> roi(npix);
-  for (int64_t f = 0; f < nf; ++f) {
-    const ImageF& adu = frames[f];
-    for (const MapPeak& p : found[f]) {
-      const int cx = static_cast<int>(std::lround(p.x)), cy = static_cast<int>(std::lround(p.y));
-      int x0, y0;
-      if (!place_roi(std::clamp(cx, 0, adu.width() - 1), std::clamp(cy, 0, adu.height() - 1),
-                     radius, adu.width(), adu.height(), x0, y0)) {
-        ++stats_.rejected;
-        continue;
-      }
-      for (int j = 0; j < size; ++j)
-        for (int i = 0; i < size; ++i)
-          roi[j * size + i] = static_cast<float>(camera_.adu_to_electrons(adu(x0 + i, y0 + j)));
-      double theta[G::kNumParams];
-      initial_theta(roi.data(), size, size, fs.initial_sigma_px, theta);
-      theta[G::kX] = p.x - x0;
-      theta[G::kY] = p.y - y0;
-      batch.pixels.insert(batch.pixels.end(), roi.begin(), roi.end());
-      batch.starts.insert(batch.starts.end(), theta, theta + G::kNumParams);
-      items.push_back({f, x0, y0, theta[G::kX], theta[G::kY]});
-    }
-  }
-  const std::vector<LmResult> results = items.empty() ? std::vector<LmResult>{} : lm_->fit(batch);
-
-  table = rows_.table();
-  for (size_t k = 0; k < items.size(); ++k) {
-    const FitResult r = to_fit_result(results[k]);
-    const double shift = std::hypot(r.theta[G::kX] - items[k].x, r.theta[G::kY] - items[k].y);
-    if (!rule_->usable(r, size, size) || !(shift <= settings_.max_shift_px)) {
-      ++stats_.rejected;
-      continue;
-    }
-    ++stats_.refined;
-    rows_.append(table, first_frame + items[k].frame, items[k].x0, items[k].y0, r);
-  }
+  // Refinement: LM fits started at the peaks (MleRefiner, shared by every net).
+  std::vector<RefineCandidate> candidates;
+  candidates.reserve(static_cast<size_t>(total));
+  for (int64_t f = 0; f < nf; ++f)
+    for (const MapPeak& p : found[f]) candidates.push_back({static_cast<int>(f), p.x, p.y});
+  table = refiner_->refine(frames, first_frame, candidates);
+  stats_.refined = refiner_->stats().refined;
+  stats_.rejected = refiner_->stats().rejected;
   return table;
 }
 

@@ -13,10 +13,9 @@
 #include "core/image.h"
 #include "core/localization_table.h"
 #include "kernels/device.h"
-#include "localization/batch_fit.h"
-#include "localization/fit_rows.h"
 #include "localization/frame_localizer.h"
 #include "localization/mle_fit.h"
+#include "localization/refine.h"
 #include "localization/nets/deepstorm/model.h"
 #include "localization/nets/deepstorm/postprocess.h"
 
@@ -87,9 +86,7 @@ class DeepStormLocalizer final : public FrameLocalizer {
   CameraModel camera_;
   Model model_;
   DeepStormSettings settings_;
-  std::unique_ptr<MleFitter> rule_;  // the rejection rule (refine = mle)
-  std::unique_ptr<BatchFitter> lm_;
-  FitRows rows_;  // refine = mle: the MLE table's columns
+  std::unique_ptr<MleRefiner> refiner_;  // refine = mle
   DeepStormStats stats_;
 };
 
