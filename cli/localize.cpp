@@ -64,7 +64,9 @@ int run_localize(int argc, char** argv) {
   p.section("detection and fitting");
   p.add("--threshold", &s.detection.threshold,
         "detection threshold, in units of std(first wavelet level)");
-  p.add("--roi", &roi, "fitting ROI side in pixels (odd)");
+  p.add("--roi", &roi,
+        "fitting ROI side in pixels (odd); default: the smallest holding 95% of the PSF's "
+        "photons at its widest z (7 for a 2D sigma of 1.3 px)");
   p.add("--psf-sigma", &psf_sigma_nm, "initial PSF sigma [nm]");
   p.add_flag("--fixed-sigma", &s.fit.fixed_sigma, "keep sigma fixed at --psf-sigma");
   p.add("--max-iterations", &s.fit.max_iterations, "fitter iterations at most");
@@ -113,6 +115,11 @@ int run_localize(int argc, char** argv) {
     SMLM_CHECK(s.psf != localization::PsfModel::spline || !cal->spline.empty(),
                psf_path << " holds no spline model (try --psf-model astigmatic)");
     s.calibration = cal;
+  }
+  // The ROI follows the PSF unless given: a defocused 3D PSF spills out of 7 px.
+  if (!p.given("--roi")) {
+    roi = localization::default_roi_side(s);
+    s.fit.roi_radius = roi / 2;
   }
 
   // One path for every method (localization::FrameLocalizer): reading, localizing and writing

@@ -16,6 +16,7 @@
 #include "localization/detect_batch.h"
 #include "localization/lm_models.h"
 #include "localization/roi.h"
+#include "psf/roi_size.h"
 
 namespace smlm::localization {
 
@@ -69,6 +70,20 @@ BatchModel batch_model(const CameraModel& camera, const LocalizeSettings& s) {
 
 }  // namespace
 
+int default_roi_side(const LocalizeSettings& s) {
+  const int max_side =
+      s.fit.fitter == Fitter::lm || s.is_3d() ? LmIntegratedGaussian::kMaxSide : G::kMaxRoi - 1;
+  if (!s.is_3d()) return psf::roi_side_for_fraction(s.fit.initial_sigma_px, kRoiPhotonFraction, max_side);
+  SMLM_CHECK(s.calibration != nullptr,
+             "3D localization (" << to_string(s.psf) << ") needs a PSF calibration");
+  if (s.psf == PsfModel::astigmatic) {
+    const psf::AstigmaticGaussian m = s.calibration->astigmatic_model();
+    return psf::roi_side_for_fraction(m, m.z_min_px(), m.z_max_px(), kRoiPhotonFraction, max_side);
+  }
+  const psf::CubicSplinePsf m = s.calibration->spline_model();
+  return psf::roi_side_for_fraction(m, m.z_min_px(), m.z_max_px(), kRoiPhotonFraction, max_side);
+}
+
 PsfModel parse_psf_model(std::string_view text) {
   if (text == "gaussian" || text == "2d") return PsfModel::integrated_gaussian;
   if (text == "astigmatic") return PsfModel::astigmatic;
@@ -116,8 +131,8 @@ std::string Localizer::summary() const {
   std::ostringstream os;
   os << stats_.frames << " frames: " << stats_.fitted << " localizations (" << stats_.candidates
      << " candidates, " << stats_.rejected << " rejected fits; " << to_string(settings_.fit.fitter)
-     << " fitter, " << to_string(settings_.psf) << " PSF, on " << settings_.fit.device.name()
-     << ")";
+     << " fitter, " << to_string(settings_.psf) << " PSF, " << 2 * settings_.fit.roi_radius + 1
+     << " px ROIs, on " << settings_.fit.device.name() << ")";
   return os.str();
 }
 

@@ -28,6 +28,14 @@ enum class PsfModel { integrated_gaussian, astigmatic, spline };
 PsfModel parse_psf_model(std::string_view text);
 const char* to_string(PsfModel m);
 
+struct LocalizeSettings;
+// The default fitting ROI side (odd): the smallest that holds kRoiPhotonFraction of the PSF's
+// photons at its widest (psf::roi_side_for_fraction) — for the 2D Gaussian of σ
+// fit.initial_sigma_px, for a 3D model over its calibrated z range — within the fitter's limit
+// (15 px for LM, 63 for Ceres). 7 px for ThunderSTORM's default σ of 1.3 px.
+inline constexpr double kRoiPhotonFraction = 0.95;
+int default_roi_side(const LocalizeSettings& s);
+
 struct LocalizeSettings {
   DetectionSettings detection;
   FitSettings fit;  // 3D: roi_radius, max_iterations and device apply; the fitter must be lm

@@ -40,6 +40,7 @@
 #include "psf/cubic_spline.h"
 #include "psf/integrated_gaussian.h"
 #include "psf/pupil.h"
+#include "psf/roi_size.h"
 #include "psf/zernike.h"
 #include "reconstruction/display.h"
 #include "reconstruction/drift.h"

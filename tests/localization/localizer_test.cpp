@@ -248,3 +248,25 @@ TEST(Localizer, LmAndCeresFittersGiveTheSameTable) {
 
 }  // namespace
 }  // namespace smlm::localization
+
+namespace smlm::localization {
+namespace {
+
+// The default ROI holds 95 % of the PSF's photons: ThunderSTORM's 7 px for σ = 1.3 px, wider for
+// wider PSFs, within the fitter's limit.
+TEST(DefaultRoi, FollowsThePsfWidthWithinTheFitterLimit) {
+  LocalizeSettings s;
+  s.fit.initial_sigma_px = 1.3;
+  EXPECT_EQ(default_roi_side(s), 7);
+  s.fit.initial_sigma_px = 2.5;
+  EXPECT_EQ(default_roi_side(s), 13);
+  s.fit.initial_sigma_px = 1.0;
+  EXPECT_EQ(default_roi_side(s), 5);
+  s.fit.initial_sigma_px = 6.0;
+  EXPECT_EQ(default_roi_side(s), 15);  // LM's largest
+  s.fit.fitter = Fitter::ceres;
+  EXPECT_EQ(default_roi_side(s), 27);
+}
+
+}  // namespace
+}  // namespace smlm::localization
