@@ -426,7 +426,11 @@ struct Bead {
   double score;
 };
 
-std::vector<Bead> find_beads(const Stack& frames, const CalibrationSettings& s) {
+// Beads with no other bead inside their window. `spacing` (when not null) receives the median
+// distance [px, the larger of |dx| and |dy|] from each bead found to its nearest neighbour, or
+// 0 with fewer than two beads: what a window must stay under.
+std::vector<Bead> find_beads(const Stack& frames, const CalibrationSettings& s,
+                             int* spacing = nullptr) {
   const int w = frames[0].width(), h = frames[0].height(), hr = s.roi_half_px;
   ImageF proj(w, h);
   for (const ImageF& f : frames) {
@@ -494,6 +498,19 @@ std::vector<Bead> find_beads(const Stack& frames, const CalibrationSettings& s) 
       dup = dup || (std::abs(m.x - b.x) <= 2 && std::abs(m.y - b.y) <= 2);
     if (!dup) merged.push_back(b);
   }
+  if (spacing) {
+    std::vector<int> nearest;
+    for (size_t i = 0; i < merged.size(); ++i) {
+      int d = std::numeric_limits<int>::max();
+      for (size_t j = 0; j < merged.size(); ++j)
+        if (i != j)
+          d = std::min(d, std::max(std::abs(merged[i].x - merged[j].x),
+                                   std::abs(merged[i].y - merged[j].y)));
+      if (d != std::numeric_limits<int>::max()) nearest.push_back(d);
+    }
+    std::sort(nearest.begin(), nearest.end());
+    *spacing = nearest.empty() ? 0 : nearest[nearest.size() / 2];
+  }
   std::vector<Bead> out;
   for (size_t i = 0; i < merged.size(); ++i) {
     bool crowded = false;
@@ -524,7 +541,19 @@ CalibrationResult calibrate_beads(const std::vector<ImageF>& frames, const Calib
                                                                  << side << " px");
 
   CalibrationResult res;
-  const std::vector<Bead> found = find_beads(frames, s);
+  int spacing = 0;
+  const std::vector<Bead> found = find_beads(frames, s, &spacing);
+  if (found.empty() && spacing > 0) {
+    // Beads were there, but each had a neighbour inside the window (a regular grid of beads).
+    const int fit = (spacing - 1) / 2;  // the largest half-window with no neighbour inside
+    SMLM_CHECK(fit < 3, "calibration: no isolated bead found (window "
+                            << side << " px): the beads are " << spacing
+                            << " px apart; try --bead-window " << std::min(fit, 30) << " (window "
+                            << 2 * std::min(fit, 30) + 1 << " px)");
+    throw Error("calibration: no isolated bead found (window " + std::to_string(side) +
+                " px): the beads are only " + std::to_string(spacing) +
+                " px apart, too close for a window of 7 px or more");
+  }
   SMLM_CHECK(!found.empty(), "calibration: no isolated bead found (window " << side << " px)");
 
   // Windows with the per-slice background (median of the border ring) removed.

@@ -5,6 +5,8 @@
 #include "psf/calibration.h"
 
 #include <gtest/gtest.h>
+
+#include <array>
 #include <hdf5.h>
 
 #include <cmath>
@@ -51,14 +53,17 @@ double truth_crossing(const AstigmaticCalibration& c) {
 
 // 61 slices, 20 nm apart (stage z = −600..600 nm), five beads at sub-pixel positions and heights
 // ±15 nm, 20000 photons, 8 photons/px background, Poisson noise.
-std::vector<ImageF> simulated_beads(const AstigmaticCalibration& cal) {
+// (x, y [px], height [nm]) of each bead.
+using BeadPositions = std::vector<std::array<double, 3>>;
+std::vector<ImageF> simulated_beads(const AstigmaticCalibration& cal,
+                                    const BeadPositions& beads = {{20.3, 22.7, 0.0},
+                                                                  {62.8, 18.4, 12.0},
+                                                                  {88.1, 55.6, -9.0},
+                                                                  {35.6, 70.2, -15.0},
+                                                                  {75.4, 82.9, 6.0}},
+                                    int w = 110, int h = 100) {
   const AstigmaticGaussian model(cal, 100.0);
-  const int w = 110, h = 100, n = 61, roi = 41;
-  const double beads[5][3] = {{20.3, 22.7, 0.0},
-                              {62.8, 18.4, 12.0},
-                              {88.1, 55.6, -9.0},
-                              {35.6, 70.2, -15.0},
-                              {75.4, 82.9, 6.0}};
+  const int n = 61, roi = 41;
   std::vector<ImageF> st(n, ImageF(w, h, 8.0f));
   std::vector<double> mu(roi * roi);
   for (int k = 0; k < n; ++k) {
@@ -362,6 +367,23 @@ TEST(CalibrationFile, ReportsBadFilesAndLeavesNothingBehind) {
     ++files;
   }
   EXPECT_EQ(files, 2);  // text.h5 and a.h5
+}
+
+// A regular grid of beads 16 px apart (1.6 µm) has no bead alone in the default 25 px window:
+// the error says how far apart they are and which --bead-window works, and that one does.
+TEST(Calibration, CrowdedBeadsSuggestAWindowThatWorks) {
+  BeadPositions grid;
+  for (int j = 0; j < 4; ++j)
+    for (int i = 0; i < 5; ++i) grid.push_back({18.3 + 16 * i, 18.6 + 16 * j, 0.0});
+  const std::vector<ImageF> stack = simulated_beads(truth_curves(), grid, 100, 84);
+  CalibrationSettings s;
+  s.z_step_nm = 20.0;
+  const std::string msg = test::error_of([&] { calibrate_beads(stack, s); });
+  EXPECT_NE(msg.find("16 px apart"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("--bead-window 7"), std::string::npos) << msg;
+  s.roi_half_px = 7;
+  const CalibrationResult r = calibrate_beads(stack, s);
+  EXPECT_GE(r.psf.num_beads, 10);
 }
 
 TEST(Calibration, RejectsStacksWithoutBeadsAndImpossibleSettings) {
