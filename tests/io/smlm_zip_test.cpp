@@ -440,8 +440,10 @@ with zipfile.ZipFile(sys.argv[1], "w", compression=zipfile.ZIP_DEFLATED) as z:
       << out;
   const std::string bytes = read_text(path);
   ASSERT_EQ(get(bytes, 0, 4), 0x04034b50u);
-  EXPECT_EQ(get(bytes, 18, 4), 0xFFFFFFFFu);  // compressed size: in the ZIP64 field
-  EXPECT_EQ(get(bytes, 30 + 13, 2), 1u);      // after "manifest.json": the ZIP64 field's id
+  // After "manifest.json": the ZIP64 field's id. Whether the 32-bit size fields then hold
+  // 0xFFFFFFFF or the sizes themselves differs between CPython releases (3.11.2 and 3.11.7 do
+  // differ); a reader must take both.
+  EXPECT_EQ(get(bytes, 30 + 13, 2), 1u);
   expect_mixed(read_smlm(path));
 }
 
