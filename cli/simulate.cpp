@@ -15,9 +15,8 @@
 #include "io/table_file.h"
 #include "io/tiff_movie.h"
 #include "kernels/device.h"
-#include "psf/calibration.h"
 #include "simulation/movie_simulator.h"
-#include "simulation/pupil_spline.h"
+#include "simulation/psf_spec.h"
 
 namespace smlm::cli {
 
@@ -34,37 +33,6 @@ void parse_range(const std::string& text, double& lo, double& hi) {
     throw Error("--z-range: '" + text + "' is not MIN,MAX (nm)");
   }
   SMLM_CHECK(lo <= hi, "--z-range: MIN " << lo << " > MAX " << hi);
-}
-
-// --psf astig:FILE | spline:FILE | pupil:KIND into the settings (3D).
-void set_psf(const std::string& spec, simulation::SimulationSettings& s) {
-  const size_t colon = spec.find(':');
-  SMLM_CHECK(colon != std::string::npos,
-             "--psf: '" << spec << "' is not astig:FILE, spline:FILE or pupil:KIND");
-  const std::string kind = spec.substr(0, colon), arg = spec.substr(colon + 1);
-  if (kind == "astig" || kind == "astigmatic") {
-    const psf::PsfCalibration cal = psf::load_calibration(arg);
-    SMLM_CHECK(cal.has_astigmatic, arg << " holds no astigmatic model");
-    SMLM_CHECK(std::abs(cal.pixel_size_nm - s.camera.pixel_size_nm) <= 0.01 * cal.pixel_size_nm,
-               arg << " was calibrated with " << cal.pixel_size_nm << " nm pixels; set "
-                   << "--pixel-size to match");
-    s.psf = simulation::RenderPsf::astigmatic;
-    s.astigmatic = cal.astigmatic;
-  } else if (kind == "spline") {
-    auto cal = std::make_shared<psf::PsfCalibration>(psf::load_calibration(arg));
-    SMLM_CHECK(!cal->spline.empty(), arg << " holds no spline model");
-    s.psf = simulation::RenderPsf::spline;
-    // Share the calibration's spline without copying it: the aliasing constructor keeps the
-    // whole calibration alive.
-    s.spline = std::shared_ptr<const psf::CubicSpline>(cal, &cal->spline);
-  } else if (kind == "pupil") {
-    const psf::PupilSettings p = simulation::default_pupil(arg, s.camera.pixel_size_nm);
-    s.psf = simulation::RenderPsf::spline;
-    s.spline = std::make_shared<psf::CubicSpline>(
-        simulation::pupil_spline(p, s.z_min_nm - 100, s.z_max_nm + 100));
-  } else {
-    throw Error("--psf: '" + spec + "' is not astig:FILE, spline:FILE or pupil:KIND");
-  }
 }
 
 }  // namespace
@@ -133,7 +101,7 @@ int run_simulate(int argc, char** argv) {
   }
   if (!psf_spec.empty()) {
     parse_range(z_range, s.z_min_nm, s.z_max_nm);
-    set_psf(psf_spec, s);
+    simulation::set_psf_spec(psf_spec, s, "--psf", "--pixel-size");
   }
   s.validate();
 

@@ -53,4 +53,5 @@
 #include "simulation/emitters.h"
 #include "simulation/movie_simulator.h"
 #include "simulation/photophysics.h"
+#include "simulation/psf_spec.h"
 #include "simulation/pupil_spline.h"

@@ -9,43 +9,13 @@
 
 #include "core/error.h"
 #include "kernels/device.h"
-#include "psf/calibration.h"
 #include "python/src/bindings.h"
 #include "simulation/movie_simulator.h"
-#include "simulation/pupil_spline.h"
+#include "simulation/psf_spec.h"
 
 namespace smlm::python {
 
 namespace {
-
-// psf="astig:FILE" | "spline:FILE" | "pupil:KIND" into the settings (3D), as the CLI's --psf.
-void set_psf(const std::string& spec, simulation::SimulationSettings& s) {
-  const size_t colon = spec.find(':');
-  SMLM_CHECK(colon != std::string::npos,
-             "psf: '" << spec << "' is not astig:FILE, spline:FILE or pupil:KIND");
-  const std::string kind = spec.substr(0, colon), arg = spec.substr(colon + 1);
-  if (kind == "astig" || kind == "astigmatic") {
-    const psf::PsfCalibration cal = psf::load_calibration(arg);
-    SMLM_CHECK(cal.has_astigmatic, arg << " holds no astigmatic model");
-    SMLM_CHECK(std::abs(cal.pixel_size_nm - s.camera.pixel_size_nm) <= 0.01 * cal.pixel_size_nm,
-               arg << " was calibrated with " << cal.pixel_size_nm << " nm pixels; set "
-                   << "pixel_size to match");
-    s.psf = simulation::RenderPsf::astigmatic;
-    s.astigmatic = cal.astigmatic;
-  } else if (kind == "spline") {
-    auto cal = std::make_shared<psf::PsfCalibration>(psf::load_calibration(arg));
-    SMLM_CHECK(!cal->spline.empty(), arg << " holds no spline model");
-    s.psf = simulation::RenderPsf::spline;
-    s.spline = std::shared_ptr<const psf::CubicSpline>(cal, &cal->spline);
-  } else if (kind == "pupil") {
-    const psf::PupilSettings p = simulation::default_pupil(arg, s.camera.pixel_size_nm);
-    s.psf = simulation::RenderPsf::spline;
-    s.spline = std::make_shared<psf::CubicSpline>(
-        simulation::pupil_spline(p, s.z_min_nm - 100, s.z_max_nm + 100));
-  } else {
-    throw Error("psf: '" + spec + "' is not astig:FILE, spline:FILE or pupil:KIND");
-  }
-}
 
 // What the TIFF writer stores for a u16 movie: rounded to nearest, clamped, NaN as 0.
 uint16_t to_u16(float v) {
@@ -113,7 +83,7 @@ void bind_simulate(py::module_& m) {
             SMLM_CHECK(lo <= hi, "z_range: MIN " << lo << " > MAX " << hi);
             s.z_min_nm = lo;
             s.z_max_nm = hi;
-            set_psf(psf, s);
+            simulation::set_psf_spec(psf, s, "psf", "pixel_size");
           }
           s.validate();
           sim = std::make_unique<simulation::MovieSimulator>(s);
