@@ -215,9 +215,17 @@ PicassoInfo info_from(const std::map<std::string, std::string>& values, const st
     SMLM_CHECK(v.has_value(), source << ": " << key << " '" << it->second << "' is not a number");
     return v;
   };
-  if (auto v = number("Width")) info.width = static_cast<int>(*v);
-  if (auto v = number("Height")) info.height = static_cast<int>(*v);
-  if (auto v = number("Frames")) info.frames = static_cast<int64_t>(*v);
+  // Sizes are truncated to integers, so they must fit one (fuzz/picasso_yaml_fuzz found
+  // "Height: 1.5e87", whose conversion is undefined).
+  auto size = [&](const char* key, int64_t max) -> std::optional<double> {
+    const auto v = number(key);
+    SMLM_CHECK(!v || (*v >= 0 && *v <= static_cast<double>(max)),
+               source << ": " << key << " " << *v << " is not a size from 0 to " << max);
+    return v;
+  };
+  if (auto v = size("Width", std::numeric_limits<int>::max())) info.width = static_cast<int>(*v);
+  if (auto v = size("Height", std::numeric_limits<int>::max())) info.height = static_cast<int>(*v);
+  if (auto v = size("Frames", int64_t{1} << 50)) info.frames = static_cast<int64_t>(*v);
   if (auto v = number("Pixelsize")) {
     SMLM_CHECK(std::isfinite(*v) && *v > 0,
                source << ": Pixelsize " << *v << " is not a positive pixel size in nm");

@@ -49,12 +49,14 @@ struct Json {
   double number = 0;
   std::string string;
   std::vector<Json> array;
-  std::vector<std::pair<std::string, Json>> object;
+  // An object's members in order: keys[i] names array[i]. (A vector of pair<string, Json> would
+  // hold the incomplete Json, which libstdc++ under clang refuses.)
+  std::vector<std::string> keys;
 
   const Json* get(std::string_view key) const {
     if (type != Type::kObject) return nullptr;
-    for (const auto& [k, v] : object)
-      if (k == key) return &v;
+    for (size_t i = 0; i < keys.size(); ++i)
+      if (keys[i] == key) return &array[i];
     return nullptr;
   }
   bool is_string() const { return type == Type::kString; }
@@ -111,7 +113,8 @@ class JsonParser {
         if (pos_ >= s_.size() || s_[pos_] != '"') fail("expected a key string");
         std::string key = string();
         expect(':');
-        v.object.emplace_back(std::move(key), value(depth + 1));
+        v.keys.push_back(std::move(key));
+        v.array.push_back(value(depth + 1));
       } while (eat(','));
       expect('}');
     } else if (c == '[') {

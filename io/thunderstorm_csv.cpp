@@ -234,8 +234,9 @@ LocalizationTable Reader::read(CsvReadReport* report) {
   std::error_code ec;
   const auto file_size = std::filesystem::file_size(path_, ec);
 
+  // A small file gets a buffer of its own size, not 8 MB to clear (a longer line still grows it).
   constexpr size_t kChunk = size_t{8} << 20;
-  std::vector<char> buf(kChunk);
+  std::vector<char> buf(ec ? kChunk : std::clamp<size_t>(file_size + 1, 4096, kChunk));
   size_t begin = 0, end = 0;
   bool eof = false, first_chunk = true;
   while (!eof) {

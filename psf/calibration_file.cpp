@@ -2,15 +2,18 @@
 // points; temporary file + rename) and the reader of ThunderSTORM's astigmatism YAML files.
 #include <hdf5.h>
 
+#include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <sstream>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -334,21 +337,114 @@ PsfCalibration load_calibration(const std::string& path) {
   return c;
 }
 
+namespace {
+
+// ThunderSTORM's YAML, scanned by hand: std::regex recursed once per character it repeated over,
+// so one long line (a movie passed by mistake) overflowed the stack (fuzz/calibration_yaml_fuzz).
+bool is_word(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+bool is_blank(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// The first "!!TAG" (TAG: word characters, '.' and '$').
+std::string yaml_tag(std::string_view s) {
+  for (size_t p = s.find("!!"); p != std::string_view::npos; p = s.find("!!", p + 1)) {
+    size_t e = p + 2;
+    while (e < s.size() && (is_word(s[e]) || s[e] == '.' || s[e] == '$')) ++e;
+    if (e > p + 2) return std::string(s.substr(p + 2, e - p - 2));
+  }
+  return {};
+}
+
+// The value of the first key "name" (at the start or after a blank, '{' or ','), unquoted, up to
+// a quote, newline, ',' or '}'.
+std::string yaml_name(std::string_view s) {
+  for (size_t p = s.find("name"); p != std::string_view::npos; p = s.find("name", p + 1)) {
+    if (p > 0 && !is_blank(s[p - 1]) && s[p - 1] != '{' && s[p - 1] != ',') continue;
+    size_t q = p + 4;
+    while (q < s.size() && is_blank(s[q])) ++q;
+    if (q == s.size() || s[q] != ':') continue;
+    ++q;
+    while (q < s.size() && is_blank(s[q])) ++q;
+    if (q < s.size() && s[q] == '\'') ++q;
+    size_t e = q;
+    while (e < s.size() && s[e] != '\'' && s[e] != '\n' && s[e] != ',' && s[e] != '}') ++e;
+    return std::string(s.substr(q, e - q));
+  }
+  return {};
+}
+
+// Every "key: number" in order (key [A-Za-z_]\w*; number [-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?
+// followed by a blank, ',', '}' or the end), as a regex search would find them.
+std::vector<std::pair<std::string, std::string>> yaml_numbers(std::string_view s) {
+  std::vector<std::pair<std::string, std::string>> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    if (!std::isalpha(static_cast<unsigned char>(s[i])) && s[i] != '_') {
+      ++i;
+      continue;
+    }
+    size_t k = i + 1;
+    while (k < s.size() && is_word(s[k])) ++k;
+    size_t q = k;
+    while (q < s.size() && is_blank(s[q])) ++q;
+    bool ok = q < s.size() && s[q] == ':';
+    size_t n0 = q;
+    if (ok) {
+      ++q;
+      while (q < s.size() && is_blank(s[q])) ++q;
+      n0 = q;
+      if (q < s.size() && (s[q] == '+' || s[q] == '-')) ++q;
+      const size_t d0 = q;
+      while (q < s.size() && is_digit(s[q])) ++q;
+      ok = q > d0;
+      if (q < s.size() && s[q] == '.') {
+        const size_t f0 = ++q;
+        while (q < s.size() && is_digit(s[q])) ++q;
+        ok = ok || q > f0;
+      }
+      if (ok && q < s.size() && (s[q] == 'e' || s[q] == 'E')) {
+        size_t r = q + 1;
+        if (r < s.size() && (s[r] == '+' || s[r] == '-')) ++r;
+        const size_t x0 = r;
+        while (r < s.size() && is_digit(s[r])) ++r;
+        if (r > x0) q = r;
+      }
+      ok = ok && (q == s.size() || is_blank(s[q]) || s[q] == ',' || s[q] == '}');
+    }
+    if (ok) {
+      out.emplace_back(s.substr(i, k - i), s.substr(n0, q - n0));
+      i = q;
+    } else {
+      i = k;  // a key starting inside this word would end where it does, and fail alike
+    }
+  }
+  return out;
+}
+
+// ThunderSTORM writes a few hundred bytes: a larger file is something else, not read whole.
+constexpr size_t kMaxThunderstormYaml = size_t{16} << 10;
+
+}  // namespace
+
 AstigmaticCalibration parse_thunderstorm_calibration(const std::string& yaml, double z_range_nm) {
   SMLM_CHECK(std::isfinite(z_range_nm) && z_range_nm > 0,
              "ThunderSTORM calibration: z range must be > 0 nm, got " << z_range_nm);
-  std::smatch m;
-  std::string type;
-  if (std::regex_search(yaml, m, std::regex(R"(!!([\w.$]+))"))) type = m[1];
-  std::string name;
-  if (std::regex_search(yaml, m, std::regex(R"((?:^|[\s{,])name\s*:\s*'?([^'\n,}]*))")))
-    name = m[1];
+  SMLM_CHECK(yaml.size() <= kMaxThunderstormYaml,
+             "ThunderSTORM calibration: " << yaml.size() << " bytes, more than the "
+                                          << kMaxThunderstormYaml
+                                          << " a calibration file can hold");
+  const std::string type = yaml_tag(yaml);
+  const std::string name = yaml_name(yaml);
   std::map<std::string, double> v;
-  const std::regex kv(
-      R"(([A-Za-z_]\w*)\s*:\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?=\s|,|\}|$))");
-  for (auto it = std::sregex_iterator(yaml.begin(), yaml.end(), kv); it != std::sregex_iterator();
-       ++it)
-    v[(*it)[1]] = std::stod((*it)[2]);
+  for (const auto& [key, number] : yaml_numbers(yaml)) {
+    // from_chars: no exception and no locale. Beyond double's range ("1e-999") is an Error.
+    const char* first = number.data() + (number[0] == '+' ? 1 : 0);
+    double x = 0;
+    const auto r = std::from_chars(first, number.data() + number.size(), x);
+    SMLM_CHECK(r.ec == std::errc() && r.ptr == number.data() + number.size(),
+               "ThunderSTORM calibration: value '" << key << "' " << number << " is out of range");
+    v[key] = x;
+  }
   const bool huang = type.find("DaostormCalibration") != std::string::npos ||
                      (type.empty() && name.find("Huang") != std::string::npos);
   const bool poly = type.find("PolynomialCalibration") != std::string::npos ||
@@ -396,6 +492,11 @@ AstigmaticCalibration parse_thunderstorm_calibration(const std::string& yaml, do
 AstigmaticCalibration read_thunderstorm_calibration(const std::string& path, double z_range_nm) {
   std::ifstream in(path);
   SMLM_CHECK(in, "cannot read ThunderSTORM calibration '" << path << "': no such file");
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  SMLM_CHECK(ec || size <= kMaxThunderstormYaml,
+             "'" << path << "': ThunderSTORM calibration: " << size << " bytes, more than the "
+                 << kMaxThunderstormYaml << " a calibration file can hold");
   std::stringstream ss;
   ss << in.rdbuf();
   try {

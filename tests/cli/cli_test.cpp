@@ -496,6 +496,15 @@ TEST(CliHardening, HostileInputsGiveOneLineErrors) {
                  "short.csv:3: 2 fields, expected 3");
   expect_refused(dir, "convert " + dir / "short.csv" + " -o " + dir / "short.csv",
                  "short.csv:3: 2 fields, expected 3");
+  // A Picasso file whose /locs type has an array of invalid rank (fuzz/regressions): HDF5 kept
+  // the broken type and printed "HDF5: infinite loop closing library" and a line of its
+  // interfaces at exit, after the error.
+  std::string h = test::read_text(std::string(SMLM_TEST_DATA) + "/picasso_fit3d.hdf5");
+  ASSERT_EQ(h.size(), 10360u);
+  h[1580] = '\x13';
+  test::write_text(dir / "bad.hdf5", h);
+  expect_refused(dir, "convert " + dir / "bad.hdf5" + " -o " + dir / "o.csv",
+                 "bad.hdf5: cannot open /locs");
 }
 
 TEST(CliHardening, AnEmptyResultStillHasItsFullHeader) {

@@ -370,6 +370,33 @@ TEST(PicassoHdf5, PixelSizeArgumentOverridesAndIsRequiredWithoutMetadata) {
   EXPECT_NE(error_of([&] { read_picasso_hdf5(path); }).find("Pixelsize 'abc'"), std::string::npos);
 }
 
+// Found by fuzz/picasso_yaml_fuzz (fuzz/regressions/picasso_yaml-huge-height.yaml): a size beyond
+// int was converted to int (undefined behaviour); sizes out of range, negative or NaN are Errors.
+TEST(PicassoHdf5, SidecarSizesOutOfRangeAreErrors) {
+  test::TempDir dir;
+  const std::string path = dir / "big.hdf5";
+  write_locs(
+      path,
+      {{"frame", H5T_STD_U32LE, {0}}, {"x", H5T_IEEE_F32LE, {1}}, {"y", H5T_IEEE_F32LE, {1}}});
+  write_text(dir / "big.yaml",
+             "Frames: 3\nHeight: 15" + std::string(86, '2') + "\nPixelsize: 100.0\nWidth: 15\n");
+  std::string msg = error_of([&] { read_picasso_hdf5(path); });
+  EXPECT_NE(msg.find("big.yaml: Height 1.52222e+87 is not a size from 0 to 2147483647"),
+            std::string::npos)
+      << msg;
+  for (const char* yaml : {"Width: -1\nPixelsize: 100\n", "Frames: 1e300\nPixelsize: 100\n",
+                           "Width: nan\nPixelsize: 100\n"}) {
+    write_text(dir / "big.yaml", yaml);
+    msg = error_of([&] { read_picasso_hdf5(path); });
+    EXPECT_NE(msg.find("is not a size from 0 to"), std::string::npos) << yaml << msg;
+  }
+  write_text(dir / "big.yaml", "Width: 2147483647\nFrames: 1e15\nPixelsize: 100\n");
+  PicassoInfo info;
+  read_picasso_hdf5(path, &info);
+  EXPECT_EQ(info.width, 2147483647);
+  EXPECT_EQ(info.frames, int64_t{1000000000000000});  // up to 2^50
+}
+
 TEST(PicassoHdf5, MissingFieldIsAnErrorNamingFileAndField) {
   test::TempDir dir;
   const std::string path = dir / "nox.hdf5";
@@ -397,6 +424,22 @@ TEST(PicassoHdf5, BadFilesAreErrors) {
   H5Fclose(H5Fcreate(nolocs.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
   EXPECT_NE(error_of([&] { read_picasso_hdf5(nolocs, nullptr, 100); }).find("no dataset /locs"),
             std::string::npos);
+}
+
+// Found by fuzz/picasso_hdf5_fuzz (fuzz/regressions/picasso_hdf5-array-rank.hdf5): Picasso's 3D
+// fixture with one byte of /locs' datatype changed, an array member of invalid rank. HDF5 fails
+// to open /locs and keeps the half-decoded type: an Error naming the file, no handle left open.
+TEST(PicassoHdf5, CorruptArrayTypeIsAnError) {
+  test::TempDir dir;
+  const std::string path = dir / "bad.hdf5";
+  std::string bytes = read_text(fixture("picasso_fit3d.hdf5"));
+  ASSERT_EQ(bytes.size(), 10360u);
+  ASSERT_EQ(bytes[1580], '\x11');
+  bytes[1580] = '\x13';
+  write_text(path, bytes);
+  const std::string error = error_of([&] { read_picasso_hdf5(path); });
+  EXPECT_NE(error.find(path + ": cannot open /locs"), std::string::npos) << error;
+  EXPECT_EQ(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
 }
 
 TEST(PicassoHdf5, WriteValidatesAndLeavesNothingBehind) {

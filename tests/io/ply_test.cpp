@@ -173,6 +173,26 @@ TEST(Ply, TruncatedFilesAreErrors) {
   }
 }
 
+// Found by fuzz/ply_fuzz (fuzz/regressions/ply-huge-empty-element.ply): an element without
+// properties before the vertices, with a count of 2.3e15, was skipped item by item.
+TEST(Ply, HugeElementWithoutPropertiesTakesNoTime) {
+  test::TempDir dir;
+  const std::string path = dir / "empty.ply";
+  const std::string header =
+      "element face 2333333333333333\nelement vertex 1\nproperty float x\nproperty float y\n"
+      "end_header\n";
+  write_text(path, "ply\nformat ascii 1.0\n" + header + "1.5 2.5\n");
+  LocalizationTable r = read_ply(path);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[col::y][0], 2.5);
+  const float xy[2] = {3.5f, 4.5f};
+  write_text(path, "ply\nformat binary_little_endian 1.0\n" + header +
+                       std::string(reinterpret_cast<const char*>(xy), sizeof(xy)));
+  r = read_ply(path);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[col::x][0], 3.5);
+}
+
 TEST(Ply, BadInputIsAnError) {
   test::TempDir dir;
   const std::string path = dir / "bad.ply";

@@ -22,6 +22,15 @@
 #include "simulation/movie_simulator.h"
 #include "tests/test_util.h"
 
+// AddressSanitizer builds (GCC defines the macro, clang has the feature test).
+#if defined(__SANITIZE_ADDRESS__)
+#define SMLM_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SMLM_TEST_ASAN 1
+#endif
+#endif
+
 namespace smlm::localization {
 namespace {
 
@@ -289,6 +298,11 @@ TEST(Stream, SinkAndProgressErrorsStopTheReaderAndPropagate) {
 }
 
 TEST(Stream, LongStreamPeakMemoryIsBoundedByBatchesNotLength) {
+#ifdef SMLM_TEST_ASAN
+  // ASan keeps freed memory in quarantine (256 MB) and pads every block: the peak RSS no longer
+  // measures the pipeline (408 MB here under -DSMLM_SANITIZE=address,undefined).
+  GTEST_SKIP() << "peak RSS is not the pipeline's under AddressSanitizer";
+#endif
   // 1.6 GB of 16-bit frames (2000 frames of 640×640, 0.8 MB each; 3.3 GB as the floats the
   // pipeline holds) through detection and fitting; bench/stream_bench streams 20 GB.
   constexpr int kW = 640, kH = 640, kFrames = 2000, kBatch = 16, kQueue = 2;

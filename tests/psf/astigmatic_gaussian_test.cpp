@@ -184,5 +184,35 @@ TEST(ThunderstormCalibration, RejectsRotatedLensMissingValuesAndUnknownTypes) {
   EXPECT_THROW(read_thunderstorm_calibration("/nonexistent/cal.yaml"), Error);
 }
 
+// Found by fuzz/calibration_yaml_fuzz (fuzz/regressions/calibration_yaml-out-of-range.yaml):
+// "1.1e-511" escaped as std::out_of_range from std::stod. And std::regex recursed per character,
+// so a long line (any large file passed by mistake) overflowed the stack; under ASan 16 KB did.
+TEST(ThunderstormCalibration, OutOfRangeValuesAndLargeFilesAreErrors) {
+  const std::string base =
+      "!!cz.cuni.lf1.lge.ThunderSTORM.calibration.DaostormCalibration\n"
+      "a1: 0\nb1: 0\nb2: 0\nc1: -200\nc2: 200\nd1: 300\nd2: 300.\n"
+      "w01: 2.6\nw02: +2.6\n";
+  EXPECT_EQ(parse_thunderstorm_calibration(base + "a2: 0\n").y.sigma0, 1.3);
+  for (const char* a2 : {"1.1e-511", "1e999", "-1e400"}) {
+    const std::string msg =
+        test::error_of([&] { parse_thunderstorm_calibration(base + "a2: " + a2 + "\n"); });
+    EXPECT_NE(msg.find(std::string("value 'a2' ") + a2 + " is out of range"), std::string::npos)
+        << msg;
+  }
+  test::TempDir dir;
+  const std::string path = dir / "big.yaml";
+  std::ofstream(path) << base << "a2: 0\nname: " << std::string(3 << 20, 'x') << "\n";
+  const std::string msg = test::error_of([&] { read_thunderstorm_calibration(path); });
+  EXPECT_NE(msg.find("more than the 16384 a calibration file can hold"), std::string::npos) << msg;
+  // The longest accepted: one 16 KB line through every pattern.
+  for (const std::string& filler :
+       {"name: " + std::string(16000, 'x'), "angle:" + std::string(16000, ' ') + "0",
+        "q" + std::string(16000, '9') + ": 1"}) {
+    const std::string yaml = base + "a2: 0\n" + filler + "\n";
+    ASSERT_LE(yaml.size(), 16384u);
+    EXPECT_NO_THROW(parse_thunderstorm_calibration(yaml));
+  }
+}
+
 }  // namespace
 }  // namespace smlm::psf
