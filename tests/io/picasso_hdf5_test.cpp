@@ -370,6 +370,34 @@ TEST(PicassoHdf5, PixelSizeArgumentOverridesAndIsRequiredWithoutMetadata) {
   EXPECT_NE(error_of([&] { read_picasso_hdf5(path); }).find("Pixelsize 'abc'"), std::string::npos);
 }
 
+// Found by fuzz/picasso_hdf5_fuzz (damaged /locs dimensions, up to 13 GB asked for): rows are
+// believed only as far as the dataset stores them. Here a chunked /locs of 2^32 rows, never
+// written, which HDF5 would read as fill values.
+TEST(PicassoHdf5, RowCountBeyondTheStoredBytesIsAnError) {
+  test::TempDir dir;
+  const std::string path = dir / "huge.hdf5";
+  {
+    const hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    const hid_t t = H5Tcreate(H5T_COMPOUND, 12);
+    H5Tinsert(t, "frame", 0, H5T_STD_U32LE);
+    H5Tinsert(t, "x", 4, H5T_IEEE_F32LE);
+    H5Tinsert(t, "y", 8, H5T_IEEE_F32LE);
+    const hsize_t rows = hsize_t{1} << 32, chunk = 1024;
+    const hid_t space = H5Screate_simple(1, &rows, nullptr);
+    const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, 1, &chunk);
+    H5Dclose(H5Dcreate2(f, "locs", t, space, H5P_DEFAULT, dcpl, H5P_DEFAULT));
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    H5Tclose(t);
+    H5Fclose(f);
+  }
+  const std::string msg = error_of([&] { read_picasso_hdf5(path, nullptr, 100); });
+  EXPECT_NE(msg.find(path + ": /locs claims 4294967296 rows of 12 bytes but stores 0 bytes"),
+            std::string::npos)
+      << msg;
+}
+
 // Found by fuzz/picasso_yaml_fuzz (fuzz/regressions/picasso_yaml-huge-height.yaml): a size beyond
 // int was converted to int (undefined behaviour); sizes out of range, negative or NaN are Errors.
 TEST(PicassoHdf5, SidecarSizesOutOfRangeAreErrors) {
