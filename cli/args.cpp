@@ -81,6 +81,12 @@ bool ArgParser::given(const std::string& flag) const {
   return false;
 }
 
+bool ArgParser::has(const std::string& flag) const {
+  for (const auto& o : options_)
+    if (o.flag == flag) return true;
+  return false;
+}
+
 bool ArgParser::parse(int argc, char** argv) {
   size_t npos = 0;
   for (int i = 0; i < argc; ++i) {
@@ -156,6 +162,15 @@ void parse_size(const std::string& text, int& width, int& height) {
   height = x == std::string::npos ? width : parse_number<int>("--size", text.substr(x + 1));
   SMLM_CHECK(width > 0 && height > 0,
              "--size: '" << text << "' must be positive, e.g. 64 or 128x64");
+}
+
+void parse_range(const char* flag, const std::string& text, double& lo, double& hi, bool strict) {
+  const auto sep = text.find_first_of(":,");
+  SMLM_CHECK(sep != std::string::npos, flag << ": '" << text << "' is not a range MIN:MAX");
+  lo = parse_number<double>(flag, text.substr(0, sep));
+  hi = parse_number<double>(flag, text.substr(sep + 1));
+  SMLM_CHECK(strict ? lo < hi : lo <= hi, flag << ": '" << text << "': MIN must be "
+                                               << (strict ? "below" : "at most") << " MAX");
 }
 
 void apply_threads_option(int threads) {

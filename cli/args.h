@@ -32,6 +32,8 @@ class ArgParser {
   // Returns false when --help was printed (the caller exits 0).
   bool parse(int argc, char** argv);
   bool given(const std::string& flag) const;
+  // Whether `flag` is one of this parser's options.
+  bool has(const std::string& flag) const;
   std::string help() const;
 
  private:
@@ -55,6 +57,10 @@ class ArgParser {
 
 // Parses "W" or "WxH" into a width and height (positive).
 void parse_size(const std::string& text, int& width, int& height);
+// Parses a range "MIN:MAX" (or "MIN,MAX") of finite numbers with MIN <= MAX (MIN < MAX when
+// `strict`), with a one-line error naming `flag`.
+void parse_range(const char* flag, const std::string& text, double& lo, double& hi,
+                 bool strict = false);
 
 // --threads: checks 0 (all cores) <= n <= kernels::max_cpu_threads() with a one-line error naming
 // the option, then sets the CPU thread count. Every command that takes --threads calls it.

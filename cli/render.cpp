@@ -45,15 +45,6 @@ void side_view(LocalizationTable& t, std::string_view lateral, reconstruction::R
   }
 }
 
-void parse_pair(const char* flag, const std::string& text, double& a, double& b) {
-  const auto comma = text.find(',');
-  SMLM_CHECK(comma != std::string::npos, flag << ": '" << text << "' is not MIN,MAX");
-  a = std::strtod(text.substr(0, comma).c_str(), nullptr);
-  b = std::strtod(text.substr(comma + 1).c_str(), nullptr);
-  SMLM_CHECK(std::isfinite(a) && std::isfinite(b) && b > a,
-             flag << ": '" << text << "' is not an increasing pair of numbers");
-}
-
 // The 1st and 99th percentiles of the finite values (a range of at least 1 nm).
 void percentile_range(const std::vector<double>& v, double& lo, double& hi) {
   std::vector<double> f;
@@ -167,7 +158,7 @@ int run_render(int argc, char** argv) {
     if (z_range.empty()) {
       percentile_range(table[col::z], z_lo, z_hi);
     } else {
-      parse_pair("--z-range", z_range, z_lo, z_hi);
+      parse_range("--z-range", z_range, z_lo, z_hi, /*strict=*/true);
     }
     const auto rgb = reconstruction::render_z_colored(table, s, z_lo, z_hi, percentile);
     write_with_color_bar(out, rgb, z_lo, z_hi);

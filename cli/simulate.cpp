@@ -17,6 +17,7 @@
 #include "kernels/device.h"
 #include "simulation/movie_simulator.h"
 #include "simulation/psf_spec.h"
+#include "simulation/scmos_maps.h"
 
 namespace smlm::cli {
 
@@ -40,10 +41,12 @@ void parse_range(const std::string& text, double& lo, double& hi) {
 int run_simulate(int argc, char** argv) {
   simulation::SimulationSettings s;
   std::string out, truth_path, size = "64", structure = "uniform", dist = "constant";
-  std::string device = "cpu", psf_spec, z_range = "-600,600";
+  std::string device = "cpu", psf_spec, z_range = "-600,600", maps_out;
+  CameraMapsOptions maps;
   ArgParser p("smlm simulate -o MOVIE.tif --truth TRUTH.csv [options]",
               "Simulates blinking fluorophores imaged through a pixel-integrated Gaussian PSF with "
-              "Poisson shot noise and camera noise (EMCCD gain, read noise). Writes the movie as "
+              "Poisson shot noise and camera noise (EMCCD gain, read noise, or sCMOS per-pixel "
+              "maps). Writes the movie as "
               "16-bit multi-page TIFF and the ground truth (frame, x, y, intensity per frame) as "
               "ThunderSTORM CSV.");
   p.add("-o", &out, "output movie (TIFF)", "FILE");
@@ -68,6 +71,12 @@ int run_simulate(int argc, char** argv) {
   p.add("--k-off", &s.k_off, "on -> off rate");
   p.add("--k-bleach", &s.k_bleach, "on -> bleached rate");
   add_camera_options(p, s.camera, /*with_read_noise=*/true);
+  add_camera_maps_options(p, maps);
+  p.add("--camera-maps-out", &maps_out,
+        "simulate an sCMOS camera with random per-pixel maps of typical values (offset 100 +- 5 "
+        "ADU, gain 0.5 ADU/e- +- 5%, read noise ~2 e- rms, 1% noisy pixels ~15 e-), drawn from "
+        "--seed, and write them to FILE (.tif or .h5) for `localize --camera-maps`",
+        "FILE");
   p.section("run");
   p.add("--seed", &s.seed, "random seed (same seed, same movie)");
   p.add("--device", &device, "cpu or cuda[:N]", "DEV");
@@ -81,7 +90,21 @@ int run_simulate(int argc, char** argv) {
     const std::string psf_file = colon == std::string::npos || psf_spec.rfind("pupil:", 0) == 0
                                      ? std::string()
                                      : psf_spec.substr(colon + 1);
-    check_distinct_files({{"--psf", psf_file}}, {{"-o", out}, {"--truth", truth_path}});
+    check_distinct_files({{"--psf", psf_file}, {"--camera-maps", maps.path}},
+                         {{"-o", out}, {"--truth", truth_path}, {"--camera-maps-out", maps_out}});
+  }
+  if (maps_out.empty()) {
+    s.camera_maps = load_camera_maps_option(p, maps, s.camera_maps_origin);
+  } else {
+    SMLM_CHECK(maps.path.empty() && maps.origin.empty(),
+               "--camera-maps-out draws maps of the frame's size: not with --camera-maps or "
+               "--camera-maps-origin");
+    for (const char* replaced : {"--baseline", "--photons-per-adu", "--read-noise", "--em-gain"})
+      SMLM_CHECK(!p.given(replaced), "--camera-maps-out replaces " << replaced
+                                                                   << " (sCMOS: per-pixel offset, "
+                                                                      "gain and read noise)");
+    s.camera_maps = std::make_shared<const CameraMaps>(
+        simulation::random_scmos_maps(s.width, s.height, s.seed));
   }
   if (structure == "uniform") {
     s.structure = simulation::Structure::uniform;
@@ -119,6 +142,7 @@ int run_simulate(int argc, char** argv) {
   }
   const double seconds = progress.finish();
   io::write_table(truth_path, truth, {s.camera.pixel_size_nm, s.width, s.height, s.frames});
+  if (!maps_out.empty()) io::write_camera_maps(maps_out, *s.camera_maps);
   writer.close();
   outputs.commit();
   std::fprintf(stderr, "simulated %lld frames (%dx%d), %zu emitter appearances, %.1f s\n",

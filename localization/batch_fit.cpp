@@ -151,7 +151,7 @@ void BatchFitter::fit(const RoiBatch& batch, std::vector<LmResult>& results) {
 }
 
 void BatchFitter::fit_resident(const float* pixels, int64_t count, int w, int h,
-                               double initial_sigma_px, LmResult* results) {
+                               double initial_sigma_px, LmResult* results, const float* variance) {
   check_roi_size(w, h);
   SMLM_CHECK(count >= 0, "batch fit: " << count << " ROIs");
   check_initial_sigma(initial_sigma_px);
@@ -159,9 +159,9 @@ void BatchFitter::fit_resident(const float* pixels, int64_t count, int w, int h,
   SMLM_CHECK(pixels != nullptr && results != nullptr, "batch fit: no pixels or no results");
   with_lm_model(model_, initial_sigma_px, [&](const auto& model) {
     if (gpu_)
-      gpu_->fit.fit_device(model, settings_, pixels, count, w, h, results);
+      gpu_->fit.fit_device(model, settings_, pixels, count, w, h, results, variance);
     else
-      run_cpu(model, settings_, pixels, nullptr, nullptr, count, w, h, results);
+      run_cpu(model, settings_, pixels, variance, nullptr, count, w, h, results);
   });
 }
 

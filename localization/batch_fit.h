@@ -92,10 +92,12 @@ class BatchFitter {
   // Fits `count` w × h ROIs of photoelectrons that already lie in the memory of the fitter's
   // device, laid out as RoiBatch::pixels: host memory for the CPU, device memory for CUDA (e.g.
   // BatchDetector::roi_pixels(), which then never leave the GPU). Start values from the data
-  // (σ = initial_sigma_px for the integrated Gaussian), no sCMOS variance. results: host memory,
-  // count entries, in ROI order. Throws smlm::Error for an impossible ROI size, count or σ.
+  // (σ = initial_sigma_px for the integrated Gaussian). variance: null, or the ROIs' sCMOS
+  // read-noise variances [e⁻²], laid out as pixels and in the same memory (e.g.
+  // BatchDetector::roi_variance()). results: host memory, count entries, in ROI order. Throws
+  // smlm::Error for an impossible ROI size, count or σ.
   void fit_resident(const float* pixels, int64_t count, int w, int h, double initial_sigma_px,
-                    LmResult* results);
+                    LmResult* results, const float* variance = nullptr);
 
   const LmSettings& settings() const { return settings_; }
   const BatchModel& model() const { return model_; }

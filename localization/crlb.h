@@ -1,7 +1,8 @@
 // Cramér–Rao lower bounds of Poisson-noise fits: the Fisher information
 // I_ab = Σ_k (∂μ_k/∂θ_a)(∂μ_k/∂θ_b)/μ_k at the fitted θ, a small symmetric positive-definite
 // inverse, and CRLB = diag(I⁻¹) of the integrated Gaussian and of any model with evaluate_roi (the
-// 3D astigmatic Gaussian and cubic spline); SMLM_HD, for CPU and GPU fitters.
+// 3D astigmatic Gaussian and cubic spline); SMLM_HD, for CPU and GPU fitters. sCMOS (Huang et al.
+// 2013): with per-pixel read-noise variances v_k [e⁻²] the denominator is μ_k + v_k.
 #pragma once
 
 #include <cmath>
@@ -65,9 +66,10 @@ SMLM_HD_INLINE bool invert_spd(const double* a, int n, double* inv) {
 
 // Fisher information of the integrated Gaussian (psf/integrated_gaussian.h) on a w × h ROI
 // (w, h ≤ IntegratedGaussian::kMaxRoi), for its first n parameters: n = 5 with σ free, n = 4 with
-// σ known. fisher is n × n row-major, in the units of θ (pixels, photoelectrons).
+// σ known. fisher is n × n row-major, in the units of θ (pixels, photoelectrons). variance: null,
+// or the ROI's sCMOS read-noise variances [e⁻²] (row-major like the ROI).
 SMLM_HD_INLINE void integrated_gaussian_fisher(const double* theta, int w, int h, int n,
-                                               double* fisher) {
+                                               double* fisher, const float* variance = nullptr) {
   using G = psf::IntegratedGaussian;
   double ex[G::kMaxRoi], dex[G::kMaxRoi], dsx[G::kMaxRoi];
   double ey[G::kMaxRoi], dey[G::kMaxRoi], dsy[G::kMaxRoi];
@@ -79,18 +81,19 @@ SMLM_HD_INLINE void integrated_gaussian_fisher(const double* theta, int w, int h
     for (int i = 0; i < w; ++i) {
       const double g[G::kNumParams] = {nph * dex[i] * ey[j], nph * ex[i] * dey[j], ex[i] * ey[j],
                                        1.0, nph * (dsx[i] * ey[j] + ex[i] * dsy[j])};
-      add_fisher_information(g, nph * ex[i] * ey[j] + bg, n, fisher);
+      const double v = variance != nullptr ? variance[j * w + i] : 0.0;
+      add_fisher_information(g, nph * ex[i] * ey[j] + bg + v, n, fisher);
     }
 }
 
 // CRLB (variances, diag of the inverse Fisher information) of the integrated Gaussian's first
 // n ∈ {4, 5} parameters at θ on a w × h ROI [px², photoelectrons²]. Poisson noise only: multiply
-// by the camera's excess-noise factor for an EMCCD. Returns false (crlb untouched) when the
-// information is singular.
-SMLM_HD_INLINE bool integrated_gaussian_crlb(const double* theta, int w, int h, int n,
-                                             double* crlb) {
+// by the camera's excess-noise factor for an EMCCD; sCMOS read noise through `variance`
+// (integrated_gaussian_fisher). Returns false (crlb untouched) when the information is singular.
+SMLM_HD_INLINE bool integrated_gaussian_crlb(const double* theta, int w, int h, int n, double* crlb,
+                                             const float* variance = nullptr) {
   double fisher[kMaxFisherParams * kMaxFisherParams], inv[kMaxFisherParams * kMaxFisherParams];
-  integrated_gaussian_fisher(theta, w, h, n, fisher);
+  integrated_gaussian_fisher(theta, w, h, n, fisher, variance);
   if (!invert_spd(fisher, n, inv)) return false;
   for (int a = 0; a < n; ++a) crlb[a] = inv[a * n + a];
   return true;
@@ -102,10 +105,12 @@ inline constexpr int kMaxCrlbPixels = 256;
 // CRLB variances diag(I⁻¹) of all Model::kNumParams parameters at θ on a w × h ROI (w·h ≤
 // kMaxCrlbPixels), in the units of θ squared: for the 3D models (x, y, N, bg, z) px², e⁻², e⁻²/px²,
 // px² (z in camera pixels like x and y). Model: `kNumParams` and `evaluate_roi(theta, w, h, mu,
-// jac)` as lm_fit takes. Poisson noise only. Returns false (crlb untouched) when the information
-// is singular or the ROI too large.
+// jac)` as lm_fit takes. Poisson noise, plus sCMOS read noise when `variance` (the ROI's
+// variances [e⁻²]) is not null. Returns false (crlb untouched) when the information is singular
+// or the ROI too large.
 template <class Model>
-SMLM_HD bool model_crlb(const Model& model, const double* theta, int w, int h, double* crlb) {
+SMLM_HD bool model_crlb(const Model& model, const double* theta, int w, int h, double* crlb,
+                        const float* variance = nullptr) {
   constexpr int n = Model::kNumParams;
   static_assert(n <= kMaxFisherParams, "too many parameters");
   if (w < 1 || h < 1 || w * h > kMaxCrlbPixels) return false;
@@ -113,7 +118,9 @@ SMLM_HD bool model_crlb(const Model& model, const double* theta, int w, int h, d
   model.evaluate_roi(theta, w, h, mu, jac);
   double fisher[n * n], inv[n * n];
   for (int i = 0; i < n * n; ++i) fisher[i] = 0;
-  for (int k = 0; k < w * h; ++k) add_fisher_information(jac + k * n, mu[k], n, fisher);
+  for (int k = 0; k < w * h; ++k)
+    add_fisher_information(jac + k * n, mu[k] + (variance != nullptr ? variance[k] : 0.0), n,
+                           fisher);
   if (!invert_spd(fisher, n, inv)) return false;
   for (int a = 0; a < n; ++a) crlb[a] = inv[a * n + a];
   return true;

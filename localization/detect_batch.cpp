@@ -46,13 +46,28 @@ std::vector<float> BatchDetector::roi_pixels_host() const {
   const size_t n = has_rois() ? candidates_.size() * roi_size() * roi_size() : 0;
   std::vector<float> host;
   if (gpu_)
-    gpu_->download_rois(n, host);
+    gpu_->download_rois(n, host, false);
   else
     host.assign(rois_.begin(), rois_.begin() + static_cast<std::ptrdiff_t>(n));
   return host;
 }
 
-void BatchDetector::run(std::span<const ImageF> frames) {
+const float* BatchDetector::roi_variance() const {
+  if (!with_maps_) return nullptr;
+  return gpu_ ? gpu_->roi_variance() : roi_variance_.data();
+}
+
+std::vector<float> BatchDetector::roi_variance_host() const {
+  const size_t n = has_rois() && with_maps_ ? candidates_.size() * roi_size() * roi_size() : 0;
+  std::vector<float> host;
+  if (gpu_)
+    gpu_->download_rois(n, host, true);
+  else
+    host.assign(roi_variance_.begin(), roi_variance_.begin() + static_cast<std::ptrdiff_t>(n));
+  return host;
+}
+
+void BatchDetector::run(std::span<const ImageF> frames, const CameraMapsView& maps) {
   const int w = frames.empty() ? 0 : frames[0].width();
   const int h = frames.empty() ? 0 : frames[0].height();
   for (size_t f = 1; f < frames.size(); ++f)
@@ -64,13 +79,20 @@ void BatchDetector::run(std::span<const ImageF> frames) {
   const int64_t npix = static_cast<int64_t>(w) * h;
   SMLM_CHECK(npix <= INT_MAX && nf <= INT_MAX,
              "batch detection: " << nf << " frames of " << w << "x" << h << " px are too many");
+  SMLM_CHECK(maps.empty() || maps.covers(w, h),
+             "batch detection: frames of " << w << "x" << h << " px at (" << maps.x0 << ", "
+                                           << maps.y0 << ") leave the camera maps' "
+                                           << maps.sensor_width << "x" << maps.sensor_height
+                                           << " px sensor");
   width_ = w;
   height_ = h;
+  with_maps_ = !maps.empty();
   candidates_.clear();
   thresholds_.assign(static_cast<size_t>(nf), 0.0f);
   if (npix == 0) return;  // detect() finds nothing in an empty frame
+  const PixelCamera camera{camera_, maps};
   if (gpu_) {
-    gpu_->run(camera_, detection_, radius_, frames, candidates_, thresholds_);
+    gpu_->run(camera, detection_, radius_, frames, candidates_, thresholds_);
     return;
   }
 
@@ -82,7 +104,7 @@ void BatchDetector::run(std::span<const ImageF> frames) {
   sums_.resize(2 * nf);
   float* const e = electrons_.data();
   kernels::parallel_for(nf, [&](int64_t f) {
-    AduToElectronsKernel convert{camera_, frames[f].data(), e + f * npix};
+    AduToElectronsKernel convert{camera, frames[f].data(), e + f * npix, w, h};
     for (int64_t i = 0; i < npix; ++i) convert(i);
   });
   // V1 = k1 ∗ I, V2 = k2 ∗ V1 (x, then y), F1 = I − V1 into tmp, F2 = V1 − V2 into v2.
@@ -125,9 +147,11 @@ void BatchDetector::run(std::span<const ImageF> frames) {
   const int size = roi_size();
   candidates_.resize(n);
   rois_.resize(has_rois() ? n * size * size : 0);
-  kernels::parallel_for(n,
-                        CandidateRoiKernel{index_.data(), e, f2, w, h, radius_, candidates_.data(),
-                                           has_rois() ? rois_.data() : nullptr});
+  roi_variance_.resize(has_rois() && with_maps_ ? n * size * size : 0);
+  kernels::parallel_for(
+      n, CandidateRoiKernel{index_.data(), e, f2, w, h, radius_, candidates_.data(),
+                            has_rois() ? rois_.data() : nullptr, camera,
+                            has_rois() && with_maps_ ? roi_variance_.data() : nullptr});
 }
 
 }  // namespace smlm::localization

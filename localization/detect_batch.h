@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/camera.h"
+#include "core/camera_maps.h"
 #include "core/image.h"
 #include "kernels/device.h"
 #include "localization/detect.h"
@@ -36,7 +37,11 @@ class BatchDetector {
   // add in another order, which moves it by a few ulps); then the ROI around each candidate
   // (place_roi, extract_roi of the converted frame). On the GPU the frames are uploaded on a stream
   // and only the candidates and thresholds come back.
-  void run(std::span<const ImageF> frames);
+  // sCMOS: with `maps` (host memory, e.g. CameraMaps::frame_view for these frames; they must lie
+  // on its sensor) every frame is converted pixel by pixel (PixelCamera) and each ROI gets its
+  // read-noise variances (roi_variance()). A GPU detector uploads the maps once and again when
+  // their host pointer or size changes.
+  void run(std::span<const ImageF> frames, const CameraMapsView& maps = {});
 
   // The candidates of the last run(), host memory: by frame, each frame's in raster order.
   const std::vector<BatchCandidate>& candidates() const { return candidates_; }
@@ -53,6 +58,10 @@ class BatchDetector {
   const float* roi_pixels() const;
   // The same, copied to host memory.
   std::vector<float> roi_pixels_host() const;
+  // With maps in the last run() (and has_rois()): the ROIs' read-noise variances [e⁻²], laid out as
+  // roi_pixels() and in the same memory; null without maps.
+  const float* roi_variance() const;
+  std::vector<float> roi_variance_host() const;
 
   kernels::Device device() const { return device_; }
 
@@ -62,10 +71,11 @@ class BatchDetector {
   int radius_;
   kernels::Device device_;
   int width_ = 0, height_ = 0;
+  bool with_maps_ = false;  // the last run() had maps
   std::vector<BatchCandidate> candidates_;
   std::vector<float> thresholds_;
   // CPU buffers: electrons, scratch, V1, V2 (then F1 and F2), candidate indices, ROIs.
-  std::vector<float> electrons_, tmp_, v1_, v2_, rois_;
+  std::vector<float> electrons_, tmp_, v1_, v2_, rois_, roi_variance_;
   std::vector<double> sums_;
   std::vector<int64_t> index_, row_first_;
   std::unique_ptr<GpuBatchDetect> gpu_;

@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "core/camera.h"
+#include "core/camera_maps.h"
 #include "core/hd.h"
 #include "localization/detect.h"
 #include "localization/roi.h"
@@ -35,14 +36,23 @@ SMLM_HD_INLINE void pixel_of(int64_t i, int w, int h, int64_t& f, int& x, int& y
   x = r - y * w;
 }
 
-// electrons[i] = camera.adu_to_electrons(adu[i]), rounded to float. electrons may be adu.
+// electrons[i] = camera.adu_to_electrons(adu[i]) at pixel i's (x, y) of its w × h frame (the
+// maps, when set, place every frame at their origin), rounded to float. electrons may be adu.
 struct AduToElectronsKernel {
-  CameraModel camera;
+  PixelCamera camera;
   const float* adu = nullptr;
   float* electrons = nullptr;
+  int w = 0, h = 0;
 
   SMLM_HD void operator()(int64_t i) const {
-    electrons[i] = static_cast<float>(camera.adu_to_electrons(adu[i]));
+    if (camera.maps.empty()) {
+      electrons[i] = static_cast<float>(camera.camera.adu_to_electrons(adu[i]));
+      return;
+    }
+    int64_t f;
+    int x, y;
+    pixel_of(i, w, h, f, x, y);
+    electrons[i] = static_cast<float>(camera.adu_to_electrons(adu[i], x, y));
   }
 };
 
@@ -133,7 +143,9 @@ struct CandidateTestKernel {
 
 // Candidate k from its batch index index[k]: its frame, pixel, F2 value and ROI origin
 // (place_roi), and, when rois is not null, its (2·radius + 1)² pixels of `image` (extract_roi) at
-// rois + k·(2·radius + 1)². rois must be null when the frames are smaller than the ROI.
+// rois + k·(2·radius + 1)². rois must be null when the frames are smaller than the ROI. sCMOS:
+// when variance is not null too, the ROI's read-noise variances [e⁻²] (camera.variance_e2 at the
+// ROI's frame pixels) go to variance, laid out like rois.
 struct CandidateRoiKernel {
   const int64_t* index = nullptr;
   const float* image = nullptr;
@@ -141,6 +153,8 @@ struct CandidateRoiKernel {
   int w = 0, h = 0, radius = 3;
   BatchCandidate* candidates = nullptr;
   float* rois = nullptr;
+  PixelCamera camera;
+  float* variance = nullptr;
 
   SMLM_HD void operator()(int64_t k) const {
     const int64_t i = index[k];
@@ -149,9 +163,15 @@ struct CandidateRoiKernel {
     pixel_of(i, w, h, f, x, y);
     BatchCandidate c{static_cast<int>(f), x, y, f2[i], 0, 0};
     const int size = 2 * radius + 1;
-    if (place_roi(x, y, radius, w, h, c.x0, c.y0) && rois != nullptr)
+    if (place_roi(x, y, radius, w, h, c.x0, c.y0) && rois != nullptr) {
       extract_roi(image + f * w * h, w, c.x0, c.y0, size, size,
                   rois + k * static_cast<int64_t>(size) * size);
+      if (variance != nullptr)
+        for (int j = 0; j < size; ++j)
+          for (int i = 0; i < size; ++i)
+            variance[k * static_cast<int64_t>(size) * size + j * size + i] =
+                static_cast<float>(camera.variance_e2(c.x0 + i, c.y0 + j));
+    }
     candidates[k] = c;
   }
 };

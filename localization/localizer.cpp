@@ -29,9 +29,13 @@ const CameraModel& validated(const CameraModel& camera) {
   return camera;
 }
 
-const FitSettings& validated(const LocalizeSettings& s) {
+const FitSettings& validated(const CameraModel& camera, const LocalizeSettings& s) {
   s.detection.validate();
   s.fit.validate();
+  if (s.camera_maps) {
+    s.camera_maps->validate();
+    s.camera_maps->check_camera(camera);
+  }
   return s.fit;
 }
 
@@ -73,7 +77,8 @@ BatchModel batch_model(const CameraModel& camera, const LocalizeSettings& s) {
 int default_roi_side(const LocalizeSettings& s) {
   const int max_side =
       s.fit.fitter == Fitter::lm || s.is_3d() ? LmIntegratedGaussian::kMaxSide : G::kMaxRoi - 1;
-  if (!s.is_3d()) return psf::roi_side_for_fraction(s.fit.initial_sigma_px, kRoiPhotonFraction, max_side);
+  if (!s.is_3d())
+    return psf::roi_side_for_fraction(s.fit.initial_sigma_px, kRoiPhotonFraction, max_side);
   SMLM_CHECK(s.calibration != nullptr,
              "3D localization (" << to_string(s.psf) << ") needs a PSF calibration");
   if (s.psf == PsfModel::astigmatic) {
@@ -103,7 +108,7 @@ const char* to_string(PsfModel m) {
 }
 
 Localizer::Localizer(const CameraModel& camera, const LocalizeSettings& s)
-    : camera_(validated(camera)), settings_(s), fitter_(validated(s)), rows_(camera_) {
+    : camera_(validated(camera)), settings_(s), fitter_(validated(camera_, s)), rows_(camera_) {
   if (s.fit.fitter == Fitter::lm || s.is_3d()) {
     const BatchModel model = batch_model(camera_, s);
     lm_ = std::make_unique<BatchFitter>(
@@ -132,8 +137,16 @@ std::string Localizer::summary() const {
   os << stats_.frames << " frames: " << stats_.fitted << " localizations (" << stats_.candidates
      << " candidates, " << stats_.rejected << " rejected fits; " << to_string(settings_.fit.fitter)
      << " fitter, " << to_string(settings_.psf) << " PSF, " << 2 * settings_.fit.roi_radius + 1
-     << " px ROIs, on " << settings_.fit.device.name() << ")";
+     << " px ROIs, " << (settings_.camera_maps ? "sCMOS maps, " : "") << "on "
+     << settings_.fit.device.name() << ")";
   return os.str();
+}
+
+PixelCamera Localizer::pixel_camera(int w, int h) const {
+  PixelCamera c{camera_, {}};
+  if (settings_.camera_maps)
+    c.maps = settings_.camera_maps->frame_view(w, h, settings_.camera_maps_origin);
+  return c;
 }
 
 LocalizationTable Localizer::localize(const std::vector<ImageF>& frames, int64_t first_frame) {
@@ -158,14 +171,15 @@ LocalizationTable Localizer::localize(const std::vector<ImageF>& frames, int64_t
       while (b < nf && frames[b].width() == frames[a].width() &&
              frames[b].height() == frames[a].height())
         ++b;
-      detector_->run(std::span<const ImageF>(frames).subspan(a, b - a));
+      detector_->run(std::span<const ImageF>(frames).subspan(a, b - a),
+                     pixel_camera(frames[a].width(), frames[a].height()).maps);
       const std::vector<BatchCandidate>& c = detector_->candidates();
       const int64_t n = static_cast<int64_t>(c.size());
       const bool placed = detector_->has_rois();
       results.resize(placed ? n : 0);
       if (placed)
         lm_->fit_resident(detector_->roi_pixels(), n, size, size, settings_.fit.initial_sigma_px,
-                          results.data());
+                          results.data(), detector_->roi_variance());
       const size_t base = slots.size();
       slots.resize(base + n);
       kernels::parallel_for(n, [&](int64_t k) {
@@ -180,13 +194,18 @@ LocalizationTable Localizer::localize(const std::vector<ImageF>& frames, int64_t
     for (int64_t f = 0; f < nf; ++f) first[f + 1] += first[f];
   } else {
     std::vector<ImageF> electrons(nf);
+    std::vector<PixelCamera> cameras(nf);  // per frame: its maps' view (by its size)
+    for (int64_t f = 0; f < nf; ++f)
+      cameras[f] = f > 0 && frames[f].width() == frames[f - 1].width() &&
+                           frames[f].height() == frames[f - 1].height()
+                       ? cameras[f - 1]
+                       : pixel_camera(frames[f].width(), frames[f].height());
     std::vector<std::vector<Candidate>> candidates(nf);
     kernels::parallel_for(nf, [&](int64_t f) {
       const ImageF& adu = frames[f];
       ImageF& e = electrons[f];
       e = ImageF(adu.width(), adu.height());
-      for (size_t i = 0; i < adu.size(); ++i)
-        e.data()[i] = static_cast<float>(camera_.adu_to_electrons(adu.data()[i]));
+      adu_to_electrons(cameras[f], adu.data(), adu.width(), adu.height(), e.data());
       candidates[f] = detect(e, settings_.detection);
     });
 
@@ -208,6 +227,13 @@ LocalizationTable Localizer::localize(const std::vector<ImageF>& frames, int64_t
       const ImageF& e = electrons[frame_of[i]];
       extract_roi(e.data(), e.width(), slots[i].x0, slots[i].y0, size, size, roi);
     };
+    // sCMOS: the ROI's read-noise variances [e⁻²], from the maps at the ROI's place on the sensor.
+    const bool scmos = settings_.camera_maps != nullptr;
+    auto variance_of = [&](int64_t i, float* variance) {
+      PixelCamera c = cameras[frame_of[i]];
+      c.maps = c.maps.shifted(slots[i].x0, slots[i].y0);
+      variance_e2(c, size, size, variance);
+    };
 
     if (lm_) {
       // All ROIs of the batch in one batched fit.
@@ -219,17 +245,21 @@ LocalizationTable Localizer::localize(const std::vector<ImageF>& frames, int64_t
       batch.w = batch.h = size;
       batch.initial_sigma_px = settings_.fit.initial_sigma_px;
       batch.pixels.resize(static_cast<size_t>(n * npix));
-      kernels::parallel_for(n,
-                            [&](int64_t b) { roi_of(placed[b], batch.pixels.data() + b * npix); });
+      if (scmos) batch.variance.resize(batch.pixels.size());
+      kernels::parallel_for(n, [&](int64_t b) {
+        roi_of(placed[b], batch.pixels.data() + b * npix);
+        if (scmos) variance_of(placed[b], batch.variance.data() + b * npix);
+      });
       const std::vector<LmResult> results = lm_->fit(batch);
       kernels::parallel_for(n, [&](int64_t b) { judge(results[b], slots[placed[b]]); });
     } else {
       kernels::parallel_for(total, [&](int64_t i) {
         Slot& slot = slots[i];
         if (!slot.placed) return;
-        float roi[G::kMaxRoi * G::kMaxRoi];
+        float roi[G::kMaxRoi * G::kMaxRoi], variance[G::kMaxRoi * G::kMaxRoi];
         roi_of(i, roi);
-        slot.fit = fitter_.fit(roi, size, size, nullptr);
+        if (scmos) variance_of(i, variance);
+        slot.fit = fitter_.fit(roi, size, size, nullptr, scmos ? variance : nullptr);
         slot.outcome = fitter_.usable(slot.fit, size, size) ? Outcome::fitted : Outcome::rejected;
       });
     }
@@ -251,7 +281,8 @@ LocalizationTable Localizer::localize(const std::vector<ImageF>& frames, int64_t
   for (int64_t f = 0; f < nf; ++f)
     for (int64_t i = first[f]; i < first[f + 1]; ++i) {
       const Slot& s = slots[i];
-      if (s.outcome == Outcome::fitted) rows_.write(table, row++, first_frame + f, s.x0, s.y0, s.fit);
+      if (s.outcome == Outcome::fitted)
+        rows_.write(table, row++, first_frame + f, s.x0, s.y0, s.fit);
     }
   return table;
 }

@@ -6,10 +6,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <vector>
 
 #include "core/camera.h"
+#include "core/camera_maps.h"
 #include "core/image.h"
 #include "core/localization_table.h"
 #include "localization/batch_fit.h"
@@ -43,6 +45,13 @@ struct LocalizeSettings {
   // 3D models: the calibration they come from (psf::load_calibration), shared and kept alive by
   // the Localizer. Its pixel size must match the camera's (within 1 %).
   std::shared_ptr<const psf::PsfCalibration> calibration;
+  // sCMOS (core/camera_maps.h; null: a uniform camera): each pixel's offset and gain convert it to
+  // photoelectrons, and every fit (LM or Ceres, 2D or 3D) and its CRLB take the likelihood of
+  // Huang et al. 2013 with the pixel's read-noise variance. The camera's baseline and photons per
+  // ADU are then unused; its EM gain must be 1. Frames must be the whole sensor, or lie on it at
+  // camera_maps_origin.
+  std::shared_ptr<const CameraMaps> camera_maps;
+  std::optional<SensorOrigin> camera_maps_origin;
 
   bool is_3d() const { return psf != PsfModel::integrated_gaussian; }
 };
@@ -65,7 +74,8 @@ class Localizer final : public FrameLocalizer {
   Localizer& operator=(Localizer&&) noexcept;
 
   // frames: raw ADU, any sizes; first_frame: 0-based movie index of frames[0]. Each frame is
-  // converted to photoelectrons (CameraModel::adu_to_electrons), searched for candidates
+  // converted to photoelectrons (CameraModel::adu_to_electrons, or per pixel with the settings'
+  // camera maps: then frames that do not lie on the maps' sensor throw), searched for candidates
   // (detect), and a (2r + 1)² ROI around each candidate (shifted inside the frame near the
   // border; none when the frame is smaller) is fitted from initial_theta's start values by the
   // settings' fitter: all ROIs of the batch at once by the batched LM fitter on fit.device, or in
@@ -97,6 +107,9 @@ class Localizer final : public FrameLocalizer {
   const LocalizeSettings& settings() const { return settings_; }
 
  private:
+  // The camera of w × h frames: the CameraModel, and the maps' view for frames of that size.
+  PixelCamera pixel_camera(int w, int h) const;
+
   CameraModel camera_;
   LocalizeSettings settings_;
   MleFitter fitter_;                 // Ceres, and the rejection rule of both fitters

@@ -54,8 +54,9 @@ void FitSettings::validate() const {
 
 namespace {
 
-// Residuals r_k = deviance_residual(μ_k, data_k) over a w × h ROI; one parameter block holding
-// (x, y, N, bg, σ), or (x, y, N, bg) with σ a constant of the cost.
+// Residuals r_k = deviance_residual(μ_k + v_k, data_k + v_k) over a w × h ROI, v_k the sCMOS
+// variance (0 without); one parameter block holding (x, y, N, bg, σ), or (x, y, N, bg) with σ a
+// constant of the cost.
 class DevianceCost final : public ceres::CostFunction {
  public:
   DevianceCost(int w, int h, bool fixed_sigma)
@@ -64,9 +65,10 @@ class DevianceCost final : public ceres::CostFunction {
     mutable_parameter_block_sizes()->push_back(np_);
   }
 
-  void set_data(const float* roi, double sigma) {
+  void set_data(const float* roi, double sigma, const float* variance) {
     roi_ = roi;
     sigma_ = sigma;
+    variance_ = variance;
   }
 
   bool Evaluate(double const* const* parameters, double* residuals,
@@ -81,7 +83,8 @@ class DevianceCost final : public ceres::CostFunction {
     const int n = w_ * h_;
     for (int k = 0; k < n; ++k) {
       double dr;
-      deviance_residual(mu_[k], roi_[k], residuals[k], dr);
+      const double v = variance_ != nullptr ? variance_[k] : 0.0;
+      deviance_residual(mu_[k] + v, roi_[k] + v, residuals[k], dr);
       if (jac != nullptr) {
         const double* g = &dmu_[k * G::kNumParams];
         double* out = jac + k * np_;
@@ -94,6 +97,7 @@ class DevianceCost final : public ceres::CostFunction {
  private:
   int w_, h_, np_;
   const float* roi_ = nullptr;
+  const float* variance_ = nullptr;
   double sigma_ = 1.0;
   // Scratch, owned by the one thread that owns this cost.
   mutable std::vector<double> mu_, dmu_;
@@ -155,7 +159,8 @@ MleFitter::MleFitter(FitSettings s) : s_(s) {
   s_.validate();
 }
 
-FitResult MleFitter::fit(const float* roi, int w, int h, const double* start) const {
+FitResult MleFitter::fit(const float* roi, int w, int h, const double* start,
+                         const float* variance) const {
   SMLM_CHECK(roi != nullptr, "fit: no ROI data");
   SMLM_CHECK(w >= 1 && h >= 1 && w <= G::kMaxRoi && h <= G::kMaxRoi,
              "fit: ROI must be 1.." << G::kMaxRoi << " px on a side, got " << w << "x" << h);
@@ -176,7 +181,7 @@ FitResult MleFitter::fit(const float* roi, int w, int h, const double* start) co
   Workspace& ws = tl_workspace;
   ws.prepare(w, h, s_.fixed_sigma);
   std::copy(theta, theta + G::kNumParams, ws.params);
-  ws.cost->set_data(roi, theta[G::kSigma]);
+  ws.cost->set_data(roi, theta[G::kSigma], variance);
 
   ws.options.max_num_iterations = s_.max_iterations;
   ceres::Solver::Summary summary;
@@ -193,7 +198,8 @@ FitResult MleFitter::fit(const float* roi, int w, int h, const double* start) co
   double ll = 0, sum = 0, sum2 = 0;
   for (int k = 0; k < n; ++k) {
     const double data = std::max(0.0f, roi[k]);
-    ll -= poisson_deviance(ws.mu[k], data);
+    const double v = variance != nullptr ? variance[k] : 0.0;
+    ll -= poisson_deviance(ws.mu[k] + v, roi[k] + v);
     const double res = data - ws.mu[k];
     sum += res;
     sum2 += res * res;
@@ -204,7 +210,7 @@ FitResult MleFitter::fit(const float* roi, int w, int h, const double* start) co
 
   const int np = s_.fixed_sigma ? 4 : 5;
   r.crlb[G::kSigma] = 0.0;
-  if (!integrated_gaussian_crlb(r.theta, w, h, np, r.crlb)) {
+  if (!integrated_gaussian_crlb(r.theta, w, h, np, r.crlb, variance)) {
     std::fill(r.crlb, r.crlb + G::kNumParams, std::numeric_limits<double>::quiet_NaN());
     r.converged = false;
   }

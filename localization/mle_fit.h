@@ -36,11 +36,11 @@ struct FitSettings {
 // One fit, in ROI coordinates: pixel (i, j) of the ROI has its centre at (i, j).
 struct FitResult {
   double theta[5];  // (x [px], y [px], N [e⁻], bg [e⁻/px], σ [px]), psf::IntegratedGaussian order
-  double crlb[5];  // CRLB variances of θ [px², e⁻², px²]; Poisson only; crlb[σ] = 0 if fixed
-  double log_likelihood;  // Poisson log-likelihood ratio −Σ[μ − k − k·ln(μ/k)] ≤ 0
-  double bkgstd;          // std of (data − model) over the ROI [e⁻]
-  int iterations;         // Ceres iterations (successful + unsuccessful steps)
-  bool converged;         // Ceres reported convergence and the CRLB exists
+  double crlb[5];  // CRLB variances of θ [px², e⁻², px²]; Poisson (+ sCMOS); crlb[σ] = 0 if fixed
+  double log_likelihood;  // Poisson log-likelihood ratio −Σ[μ − k − k·ln(μ/k)] ≤ 0 (sCMOS-shifted)
+  double bkgstd;   // std of (data − model) over the ROI [e⁻]
+  int iterations;  // Ceres iterations (successful + unsuccessful steps)
+  bool converged;  // Ceres reported convergence and the CRLB exists
 };
 
 // A 2D LM result (localization/lm_fit.h) in MleFitter's terms, so that one rule
@@ -65,9 +65,13 @@ class MleFitter {
   // initial_theta: 5 start values in the order of FitResult::theta, or nullptr (or any NaN in it)
   // to take them from the data (localization/roi.h initial_theta, σ = initial_sigma_px). With
   // fixed_sigma the fit keeps σ = initial_theta[4] (or initial_sigma_px). Start values outside the
-  // bounds are moved inside. Thread-safe: each calling thread keeps its own Ceres problem, reused
-  // between calls of the same ROI shape (one Solve at a time per thread, num_threads = 1).
-  FitResult fit(const float* roi, int w, int h, const double* initial_theta) const;
+  // bounds are moved inside. variance: null, or sCMOS (Huang et al. 2013) read-noise variances
+  // v_k [e⁻²] of the ROI's pixels (row-major like roi; v/g² of the camera maps): the likelihood
+  // then treats k + v as Poisson with mean μ + v, and the CRLB's Fisher information divides by
+  // μ + v. Thread-safe: each calling thread keeps its own Ceres problem, reused between calls of
+  // the same ROI shape (one Solve at a time per thread, num_threads = 1).
+  FitResult fit(const float* roi, int w, int h, const double* initial_theta,
+                const float* variance = nullptr) const;
 
   // Whether a fit of a w × h ROI is worth reporting: converged, θ and CRLB finite, N > 0, σ off
   // its bounds (when fitted), and the position on the ROI (x ∈ [−½, w − ½], y ∈ [−½, h − ½]).

@@ -36,8 +36,10 @@ enum class RenderPsf : int32_t {
 // PSF_e the pixel-integrated PSF of the chosen model at the emitter's (x, y, z): Ex·Ey of the
 // integrated Gaussian (σ, or σx(z), σy(z)), or the spline's f (psf/cubic_spline.h) with N = the
 // photons it normalizes to; μ is floored at 0 (spline undershoot),
-// then the camera chain of CameraNoise. `emitters` must be sorted by y (ascending): each pixel
-// binary-searches the emitters within ±cutoff rows and loops over them, so a frame costs
+// then the camera chain of CameraNoise at pixel (x, y) (with sCMOS maps, camera.maps: in the
+// running device's memory, its origin the frame's place on the sensor). `emitters` must be
+// sorted by y (ascending): each pixel binary-searches the emitters within ±cutoff rows and loops
+// over them, so a frame costs
 // O(pixels · (log E + emitters per band of 2·cutoff rows)) — fine for sparse and medium
 // densities; a tiled splat would be the way for very dense frames. Pointers are in the memory
 // of the device that runs the functor.
@@ -105,7 +107,7 @@ struct FrameRenderer {
     }
     mu = mu > 0 ? mu : 0.0;
     kernels::Rng rng(seed, pixel_stream(frame, static_cast<int64_t>(width) * height, i));
-    out[i] = camera.adu(mu, rng);
+    out[i] = camera.adu(mu, rng, px, py);
   }
 
   // The fraction of emitter e's photons (emitter k of `emitters`) that pixel (px, py) receives.

@@ -9,6 +9,7 @@
 #include "kernels/parallel_for.h"
 #include "kernels/random.h"
 #include "simulation/cuda/movie_simulator_gpu.h"
+#include "simulation/frame_setup.h"
 #include "simulation/random_streams.h"
 
 namespace smlm::simulation {
@@ -81,6 +82,11 @@ void SimulationSettings::validate() const {
                "the spline PSF was made for " << spx << " nm pixels, the camera has "
                                               << camera.pixel_size_nm << " nm");
   }
+  if (camera_maps) {
+    camera_maps->validate();
+    camera_maps->check_camera(camera);
+    camera_maps->frame_view(width, height, camera_maps_origin);  // throws unless they hold them
+  }
   const double pixel_um2 = camera.pixel_size_nm * camera.pixel_size_nm * 1e-6;
   SMLM_CHECK(density * pixel_um2 <= 1.0,
              "density " << density << " /µm² is too high: more than one emitting molecule per "
@@ -96,7 +102,9 @@ MovieSimulator::MovieSimulator(const SimulationSettings& s)
     : settings_(validated(s)),
       positions_(layout(s)),
       photophysics_(static_cast<int64_t>(positions_.size()), s.rates(), s.photon_distribution,
-                    s.photons, s.seed) {}
+                    s.photons, s.seed) {
+  if (s.camera_maps) maps_ = s.camera_maps->frame_view(s.width, s.height, s.camera_maps_origin);
+}
 
 MovieSimulator::~MovieSimulator() = default;
 
@@ -149,36 +157,15 @@ bool MovieSimulator::next(ImageF& adu, LocalizationTable& truth) {
                    [](const FrameEmitter& a, const FrameEmitter& b) { return a.y < b.y; });
 
   if (adu.width() != s.width || adu.height() != s.height) adu = ImageF(s.width, s.height);
-  FrameRenderer fr;
+  FrameRenderer fr = frame_renderer_for(s);
   fr.emitters = emitters_.data();
   fr.num_emitters = static_cast<int64_t>(emitters_.size());
   fr.width = s.width;
   fr.height = s.height;
-  fr.sigma_px = s.psf_sigma_nm / ps;
-  fr.cutoff_px = 5 * fr.sigma_px + 0.5;  // pixels wholly beyond 5σ get nothing
-  fr.psf = s.psf;
-  if (s.psf == RenderPsf::astigmatic) {
-    fr.astigmatic = psf::AstigmaticGaussian(s.astigmatic, ps);
-    double widest = 0;  // the widest σ over the z range
-    for (int k = 0; k <= 32; ++k) {
-      const double z = s.z_min_nm + (s.z_max_nm - s.z_min_nm) * k / 32.0;
-      widest = std::max({widest, s.astigmatic.x.sigma(z), s.astigmatic.y.sigma(z)});
-    }
-    fr.cutoff_px = 5 * widest + 0.5;
-  } else if (s.psf == RenderPsf::spline) {
-    fr.spline = s.spline->model();
-    const psf::CubicSplinePsf& m = fr.spline;
-    const double half =  // the spline is 0 beyond its grid
-        std::max({m.cx, m.nx - m.cx, m.cy, m.ny - m.cy}) / m.oversampling;
-    fr.cutoff_px = half + 0.5;
-  }
-  fr.background = s.background;
-  fr.camera = CameraNoise::from(s.camera);
-  fr.seed = s.seed;
+  fr.camera = CameraNoise::from(s.camera, maps_);
   fr.frame = frame_;
   fr.out = adu.data();
   const int64_t pixels = static_cast<int64_t>(s.width) * s.height;
-  if (s.psf != RenderPsf::spline) fr.table_side = FrameRenderer::table_side_for(fr.cutoff_px);
   if (gpu_) {
     gpu_->render(fr, emitters_, adu.data());  // fills the tables on the GPU
   } else {

@@ -11,9 +11,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "core/camera.h"
+#include "core/camera_maps.h"
 #include "core/image.h"
 #include "core/localization_table.h"
 #include "kernels/device.h"
@@ -31,6 +33,11 @@ struct SimulationSettings {
   int width = 64, height = 64;  // frame size [px]
   int64_t frames = 1000;
   CameraModel camera;  // pixel size, baseline, photons_per_adu, em_gain, qe, read_noise_e
+  // sCMOS: per-pixel offset, gain and read-noise variance (core/camera_maps.h) that replace the
+  // camera's baseline, photons_per_adu and read_noise_e (em_gain must be 1); null for a uniform
+  // camera. The frames are the whole sensor, or lie on it at camera_maps_origin.
+  std::shared_ptr<const CameraMaps> camera_maps;
+  std::optional<SensorOrigin> camera_maps_origin;
   Structure structure = Structure::uniform;
   // Mean number of EMITTING molecules per frame per µm², i.e. truth rows per frame per µm² (what a
   // localizer sees), at the start of the movie. The number of molecules is
@@ -62,7 +69,8 @@ struct SimulationSettings {
   // Throws smlm::Error naming the impossible value: NaN or infinite numbers, negative ones, a zero
   // size or frame count, a frame of more than 2^28 pixels, k_on <= 0, more than 10⁷ molecules or
   // more than one emitting molecule per pixel per frame (density too high); for 3D, a missing
-  // spline or a bad z range.
+  // spline or a bad z range; camera maps that are invalid, that do not hold the frames or that
+  // come with EM gain.
   void validate() const;
   bool is_3d() const { return psf != RenderPsf::integrated_gaussian; }
 };
@@ -108,6 +116,7 @@ class MovieSimulator {
   std::vector<double> on_fraction_;     // per molecule, this frame
   std::vector<FrameEmitter> emitters_;  // this frame's emitting molecules, sorted by y
   std::vector<double> tables_;          // FrameRenderer::tables of the current frame (CPU)
+  CameraMapsView maps_;                 // the frames' view of settings_.camera_maps (host)
 };
 
 // True when smlm was built with CUDA and a CUDA device is usable.

@@ -1,6 +1,6 @@
 // The Philox stream ids of the simulator: the top byte of a stream id says what it is for
-// (positions, filaments, photophysics, pixels, depths), the low 56 bits the molecule, filament or
-// (frame, pixel) index, so no two uses ever share a stream.
+// (positions, filaments, photophysics, pixels, depths, random sCMOS maps), the low 56 bits the
+// molecule, filament, (frame, pixel) or sensor pixel index, so no two uses ever share a stream.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +15,7 @@ inline constexpr uint64_t kFilament = uint64_t{2} << kIndexBits;      // + filam
 inline constexpr uint64_t kPhotophysics = uint64_t{3} << kIndexBits;  // + molecule
 inline constexpr uint64_t kPixel = uint64_t{4} << kIndexBits;         // + frame·w·h + pixel
 inline constexpr uint64_t kDepth = uint64_t{5} << kIndexBits;         // + molecule (z)
+inline constexpr uint64_t kCameraMaps = uint64_t{6} << kIndexBits;    // + sensor pixel
 }  // namespace streams
 
 }  // namespace smlm::simulation

@@ -13,9 +13,11 @@
 
 #include "core/atomic_file.h"
 #include "core/camera.h"
+#include "core/camera_maps.h"
 #include "core/error.h"
 #include "core/image.h"
 #include "core/localization_table.h"
+#include "io/camera_maps_file.h"
 #include "io/picasso_hdf5.h"
 #include "io/ply.h"
 #include "io/png_image.h"
@@ -55,3 +57,4 @@
 #include "simulation/photophysics.h"
 #include "simulation/psf_spec.h"
 #include "simulation/pupil_spline.h"
+#include "simulation/scmos_maps.h"

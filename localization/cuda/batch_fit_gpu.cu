@@ -102,25 +102,25 @@ void GpuBatchFit::fit(const LmCubicSpline& model, const LmSettings& settings, co
 }
 
 void GpuBatchFit::fit_device(const LmIntegratedGaussian& model, const LmSettings& settings,
-                             const float* device_pixels, int64_t n, int w, int h,
-                             LmResult* results) {
+                             const float* device_pixels, int64_t n, int w, int h, LmResult* results,
+                             const float* device_variance) {
   SMLM_CUDA_CHECK(cudaSetDevice(impl_->device));
-  launch(*impl_, model, settings, device_pixels, nullptr, nullptr, n, w, h, results);
+  launch(*impl_, model, settings, device_pixels, device_variance, nullptr, n, w, h, results);
 }
 
 void GpuBatchFit::fit_device(const LmAstigmaticGaussian& model, const LmSettings& settings,
-                             const float* device_pixels, int64_t n, int w, int h,
-                             LmResult* results) {
+                             const float* device_pixels, int64_t n, int w, int h, LmResult* results,
+                             const float* device_variance) {
   SMLM_CUDA_CHECK(cudaSetDevice(impl_->device));
-  launch(*impl_, model, settings, device_pixels, nullptr, nullptr, n, w, h, results);
+  launch(*impl_, model, settings, device_pixels, device_variance, nullptr, n, w, h, results);
 }
 
 void GpuBatchFit::fit_device(const LmCubicSpline& model, const LmSettings& settings,
-                             const float* device_pixels, int64_t n, int w, int h,
-                             LmResult* results) {
+                             const float* device_pixels, int64_t n, int w, int h, LmResult* results,
+                             const float* device_variance) {
   SMLM_CUDA_CHECK(cudaSetDevice(impl_->device));
-  launch(*impl_, on_device(*impl_, model), settings, device_pixels, nullptr, nullptr, n, w, h,
-         results);
+  launch(*impl_, on_device(*impl_, model), settings, device_pixels, device_variance, nullptr, n, w,
+         h, results);
 }
 
 }  // namespace smlm::localization

@@ -30,14 +30,18 @@ class GpuBatchFit {
            LmResult* results);
 
   // Fits n w × h ROIs already in device memory (device_pixels, laid out as RoiBatch::pixels;
-  // sizes already checked), start values from the data, no variance, into results (host, n
+  // sizes already checked), start values from the data, with the sCMOS variances
+  // device_variance (device memory, laid out as the pixels; or null), into results (host, n
   // entries). The upload path (fit) ends here too.
   void fit_device(const LmIntegratedGaussian& model, const LmSettings& settings,
-                  const float* device_pixels, int64_t n, int w, int h, LmResult* results);
+                  const float* device_pixels, int64_t n, int w, int h, LmResult* results,
+                  const float* device_variance = nullptr);
   void fit_device(const LmAstigmaticGaussian& model, const LmSettings& settings,
-                  const float* device_pixels, int64_t n, int w, int h, LmResult* results);
+                  const float* device_pixels, int64_t n, int w, int h, LmResult* results,
+                  const float* device_variance = nullptr);
   void fit_device(const LmCubicSpline& model, const LmSettings& settings,
-                  const float* device_pixels, int64_t n, int w, int h, LmResult* results);
+                  const float* device_pixels, int64_t n, int w, int h, LmResult* results,
+                  const float* device_variance = nullptr);
 
   struct Impl;  // device buffers (defined by the .cu; public for its helpers)
 

@@ -27,15 +27,15 @@ void GpuBatchFit::fit(const LmCubicSpline&, const LmSettings&, const RoiBatch&, 
 }
 
 void GpuBatchFit::fit_device(const LmIntegratedGaussian&, const LmSettings&, const float*, int64_t,
-                             int, int, LmResult*) {
+                             int, int, LmResult*, const float*) {
   throw Error("GPU fitting: smlm was built without CUDA");
 }
 void GpuBatchFit::fit_device(const LmAstigmaticGaussian&, const LmSettings&, const float*, int64_t,
-                             int, int, LmResult*) {
+                             int, int, LmResult*, const float*) {
   throw Error("GPU fitting: smlm was built without CUDA");
 }
 void GpuBatchFit::fit_device(const LmCubicSpline&, const LmSettings&, const float*, int64_t, int,
-                             int, LmResult*) {
+                             int, LmResult*, const float*) {
   throw Error("GPU fitting: smlm was built without CUDA");
 }
 

@@ -39,7 +39,11 @@ struct GpuBatchDetect::Impl {
   kernels::DeviceBuffer<int64_t> count;          // how many
   kernels::DeviceBuffer<unsigned char> scratch;  // CUB's temporary storage
   kernels::DeviceBuffer<BatchCandidate> candidates;
-  kernels::DeviceBuffer<float> rois;
+  kernels::DeviceBuffer<float> rois, roi_variance;
+  kernels::DeviceBuffer<float> maps;  // device copy of the sCMOS maps: offset, gain, variance
+  const float* maps_host = nullptr;   // the host offset map it copies
+  size_t maps_size = 0;               // pixels per map
+  bool with_maps = false;             // the last run had maps
 
   ~Impl() {
     for (cudaEvent_t e : landed)
@@ -108,21 +112,45 @@ GpuBatchDetect::~GpuBatchDetect() = default;
 
 const float* GpuBatchDetect::rois() const { return impl_->rois.data(); }
 
-void GpuBatchDetect::download_rois(size_t n, std::vector<float>& host) const {
-  SMLM_CUDA_CHECK(cudaSetDevice(impl_->device));
-  SMLM_CHECK(n <= impl_->rois.size(),
-             "GPU detection: " << n << " ROI pixels requested, " << impl_->rois.size() << " held");
-  host.resize(n);
-  if (n)
-    SMLM_CUDA_CHECK(
-        cudaMemcpy(host.data(), impl_->rois.data(), n * sizeof(float), cudaMemcpyDeviceToHost));
+const float* GpuBatchDetect::roi_variance() const {
+  return impl_->with_maps ? impl_->roi_variance.data() : nullptr;
 }
 
-void GpuBatchDetect::run(const CameraModel& camera, const DetectionSettings& detection, int radius,
-                         std::span<const ImageF> frames, std::vector<BatchCandidate>& candidates,
-                         std::vector<float>& thresholds) {
+void GpuBatchDetect::download_rois(size_t n, std::vector<float>& host, bool variance) const {
+  SMLM_CUDA_CHECK(cudaSetDevice(impl_->device));
+  const kernels::DeviceBuffer<float>& b = variance ? impl_->roi_variance : impl_->rois;
+  SMLM_CHECK(n <= b.size(),
+             "GPU detection: " << n << " ROI values requested, " << b.size() << " held");
+  host.resize(n);
+  if (n)
+    SMLM_CUDA_CHECK(cudaMemcpy(host.data(), b.data(), n * sizeof(float), cudaMemcpyDeviceToHost));
+}
+
+void GpuBatchDetect::run(const PixelCamera& host_camera, const DetectionSettings& detection,
+                         int radius, std::span<const ImageF> frames,
+                         std::vector<BatchCandidate>& candidates, std::vector<float>& thresholds) {
   Impl& g = *impl_;
   SMLM_CUDA_CHECK(cudaSetDevice(g.device));
+  // The camera with its maps in device memory (uploaded when they change).
+  PixelCamera camera = host_camera;
+  g.with_maps = !camera.maps.empty();
+  if (g.with_maps) {
+    CameraMapsView& m = camera.maps;
+    const size_t np = static_cast<size_t>(m.sensor_width) * static_cast<size_t>(m.sensor_height);
+    if (g.maps_host != m.offset || g.maps_size != np) {
+      g.maps_host = nullptr;  // until the copy is complete
+      g.maps.resize(3 * np);
+      const float* host[3] = {m.offset, m.gain, m.variance};
+      for (int k = 0; k < 3; ++k)
+        SMLM_CUDA_CHECK(cudaMemcpy(g.maps.data() + k * np, host[k], np * sizeof(float),
+                                   cudaMemcpyHostToDevice));
+      g.maps_host = m.offset;
+      g.maps_size = np;
+    }
+    m.offset = g.maps.data();
+    m.gain = g.maps.data() + np;
+    m.variance = g.maps.data() + 2 * np;
+  }
   const cudaStream_t stream = g.stream;
   const int w = frames[0].width(), h = frames[0].height();
   const int64_t nf = static_cast<int64_t>(frames.size());
@@ -170,7 +198,7 @@ void GpuBatchDetect::run(const CameraModel& camera, const DetectionSettings& det
     // V1 = k1 ∗ I, V2 = k2 ∗ V1 (x, then y), F1 = I − V1 into tmp, F2 = V1 − V2 into v2.
     float *ec = e + off, *tc = g.tmp.data() + off, *v1c = g.v1.data() + off,
           *v2c = g.v2.data() + off;
-    kernels::parallel_for_gpu(n, AduToElectronsKernel{camera, ec, ec}, stream);
+    kernels::parallel_for_gpu(n, AduToElectronsKernel{camera, ec, ec, w, h}, stream);
     kernels::parallel_for_gpu(n, AtrousPassKernel{ec, tc, w, h, 1, 1, 0}, stream);
     kernels::parallel_for_gpu(n, AtrousPassKernel{tc, v1c, w, h, 1, 0, 1}, stream);
     kernels::parallel_for_gpu(n, AtrousPassKernel{v1c, tc, w, h, 2, 1, 0}, stream);
@@ -205,10 +233,13 @@ void GpuBatchDetect::run(const CameraModel& camera, const DetectionSettings& det
   const bool has_rois = w >= size && h >= size;
   reserve(g.candidates, static_cast<size_t>(n));
   if (has_rois) reserve(g.rois, static_cast<size_t>(n) * size * size);
+  const bool roi_variance = has_rois && g.with_maps;
+  if (roi_variance) reserve(g.roi_variance, static_cast<size_t>(n) * size * size);
   kernels::parallel_for_gpu(
       n,
       CandidateRoiKernel{g.index.data(), e, f2, w, h, radius, g.candidates.data(),
-                         has_rois ? g.rois.data() : nullptr},
+                         has_rois ? g.rois.data() : nullptr, camera,
+                         roi_variance ? g.roi_variance.data() : nullptr},
       stream);
 
   candidates.resize(static_cast<size_t>(n));

@@ -16,14 +16,15 @@ GpuBatchDetect::GpuBatchDetect(int device) {
 
 GpuBatchDetect::~GpuBatchDetect() = default;
 
-void GpuBatchDetect::run(const CameraModel&, const DetectionSettings&, int, std::span<const ImageF>,
+void GpuBatchDetect::run(const PixelCamera&, const DetectionSettings&, int, std::span<const ImageF>,
                          std::vector<BatchCandidate>&, std::vector<float>&) {
   throw Error("GPU detection: smlm was built without CUDA");
 }
 
 const float* GpuBatchDetect::rois() const { return nullptr; }
+const float* GpuBatchDetect::roi_variance() const { return nullptr; }
 
-void GpuBatchDetect::download_rois(size_t, std::vector<float>&) const {
+void GpuBatchDetect::download_rois(size_t, std::vector<float>&, bool) const {
   throw Error("GPU detection: smlm was built without CUDA");
 }
 

@@ -20,6 +20,9 @@ struct GpuFrameRenderer::Impl {
   kernels::DeviceBuffer<float> spline;   // device copy of the spline PSF's coefficients
   const float* spline_host = nullptr;    // what it copies
   size_t spline_size = 0;
+  kernels::DeviceBuffer<float> maps;  // device copy of the sCMOS maps: offset, gain, variance
+  const float* maps_host = nullptr;   // the host offset map it copies
+  size_t maps_size = 0;               // pixels per map
 };
 
 GpuFrameRenderer::GpuFrameRenderer(int device) : impl_(std::make_unique<Impl>()) {
@@ -49,6 +52,22 @@ void GpuFrameRenderer::render(FrameRenderer r, const std::vector<FrameEmitter>& 
       impl_->spline_size = nc;
     }
     r.spline.coeff = impl_->spline.data();
+  }
+  if (!r.camera.maps.empty()) {
+    CameraMapsView& m = r.camera.maps;
+    const size_t np = static_cast<size_t>(m.sensor_width) * static_cast<size_t>(m.sensor_height);
+    if (impl_->maps_host != m.offset || impl_->maps_size != np) {
+      impl_->maps.resize(3 * np);
+      const float* host[3] = {m.offset, m.gain, m.variance};
+      for (int k = 0; k < 3; ++k)
+        SMLM_CUDA_CHECK(cudaMemcpy(impl_->maps.data() + k * np, host[k], np * sizeof(float),
+                                   cudaMemcpyHostToDevice));
+      impl_->maps_host = m.offset;
+      impl_->maps_size = np;
+    }
+    m.offset = impl_->maps.data();
+    m.gain = impl_->maps.data() + np;
+    m.variance = impl_->maps.data() + 2 * np;
   }
   r.emitters = impl_->emitters.data();
   r.num_emitters = static_cast<int64_t>(n);

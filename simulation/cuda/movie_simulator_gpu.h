@@ -20,7 +20,8 @@ class GpuFrameRenderer {
 
   // Renders r.width × r.height pixels into `out` (host memory). r.emitters and r.out are
   // replaced by device copies: `emitters` (host, sorted by y) is uploaded, the frame downloaded;
-  // a spline PSF's coefficients (r.spline.coeff, host) are uploaded once and kept. When
+  // a spline PSF's coefficients (r.spline.coeff, host) and sCMOS maps (r.camera.maps, host) are
+  // uploaded once and kept (again when their host pointer or size changes). When
   // r.table_side > 0 the emitters' tables (FrameRenderer::tables) are filled on the GPU first.
   void render(FrameRenderer r, const std::vector<FrameEmitter>& emitters, float* out);
 

@@ -247,7 +247,7 @@ TEST(BatchDetector, FlatIndexFunctorsInTheGpuOrderGiveTheSameResult) {
   auto run = [](int64_t n, const auto& kernel) {
     for (int64_t i = 0; i < n; ++i) kernel(i);
   };
-  run(total, AduToElectronsKernel{cam, e.data(), e.data()});
+  run(total, AduToElectronsKernel{PixelCamera{cam, {}}, e.data(), e.data(), w, h});
   run(total, AtrousPassKernel{e.data(), tmp.data(), w, h, 1, 1, 0});
   run(total, AtrousPassKernel{tmp.data(), v1.data(), w, h, 1, 0, 1});
   run(total, AtrousPassKernel{v1.data(), tmp.data(), w, h, 2, 1, 0});
@@ -272,7 +272,7 @@ TEST(BatchDetector, FlatIndexFunctorsInTheGpuOrderGiveTheSameResult) {
   std::vector<BatchCandidate> cand(n);
   std::vector<float> rois(n * size * size);
   run(n, CandidateRoiKernel{index.data(), e.data(), v2.data(), w, h, radius, cand.data(),
-                            rois.data()});
+                            rois.data(), PixelCamera{cam, {}}, nullptr});
 
   BatchDetector det(cam, DetectionSettings{}, radius);
   det.run(frames);
@@ -287,6 +287,106 @@ TEST(BatchDetector, FlatIndexFunctorsInTheGpuOrderGiveTheSameResult) {
         << k;
   }
   EXPECT_EQ(rois, expected);
+}
+
+// sCMOS maps of a sensor larger than the frames, and w × h frames of spots at `origin` on it (ADU =
+// offset + gain·e⁻, e⁻ Poisson).
+struct ScmosFrames {
+  CameraMaps maps;
+  CameraMapsView view;
+  std::vector<ImageF> frames;
+};
+ScmosFrames scmos_frames(int w, int h, int nf, SensorOrigin origin, uint64_t seed) {
+  ScmosFrames s;
+  kernels::Rng rng(seed, 0);
+  s.maps.width = w + origin.x + 5;
+  s.maps.height = h + origin.y + 3;
+  for (int i = 0; i < s.maps.width * s.maps.height; ++i) {
+    s.maps.offset.push_back(static_cast<float>(100 + 20 * rng.normal()));
+    s.maps.gain.push_back(static_cast<float>(0.5 * std::exp(0.3 * rng.normal())));
+    s.maps.variance.push_back(static_cast<float>(rng.uniform() < 0.1 ? 100 : 1));
+  }
+  s.view = s.maps.frame_view(w, h, origin);
+  const CameraModel unit{.photons_per_adu = 1, .baseline_adu = 0};
+  for (int f = 0; f < nf; ++f) {
+    ImageF e = spot_frame(w, h, 10 + 5 * f, random_spots(w, h, 8, rng), rng, unit);
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x) {
+        const int64_t i = s.view.index(x, y);
+        e(x, y) = std::round(s.maps.offset[i] + s.maps.gain[i] * e(x, y));
+      }
+    s.frames.push_back(std::move(e));
+  }
+  return s;
+}
+
+// With maps, each pixel converts with its own offset and gain (what detect() then finds), and each
+// ROI carries the read-noise variances of its pixels on the sensor.
+TEST(BatchDetector, CameraMapsConvertEachPixelAndGiveEachRoiItsVariances) {
+  const CameraModel cam = test_camera();  // its baseline and photons per ADU are not used
+  const int w = 48, h = 40, radius = 3, size = 7, npix = size * size;
+  const ScmosFrames s = scmos_frames(w, h, 5, {6, 4}, 13);
+  const PixelCamera pc{cam, s.view};
+  BatchDetector det(cam, DetectionSettings{}, radius);
+  det.run(s.frames, s.view);
+  const std::vector<float> rois = det.roi_pixels_host(), variance = det.roi_variance_host();
+  ASSERT_EQ(variance.size(), rois.size());
+  ASSERT_GT(det.candidates().size(), 20u);
+  for (int f = 0; f < 5; ++f) {
+    ImageF e(w, h);
+    adu_to_electrons(pc, s.frames[f].data(), w, h, e.data());
+    expect_same(detect(e, {}), of_frame(det.candidates(), f), "sCMOS");
+    for (size_t k = 0; k < det.candidates().size(); ++k) {
+      const BatchCandidate& c = det.candidates()[k];
+      if (c.frame != f) continue;
+      std::vector<float> roi(npix), var(npix);
+      extract_roi(e.data(), w, c.x0, c.y0, size, size, roi.data());
+      variance_e2(PixelCamera{cam, s.view.shifted(c.x0, c.y0)}, size, size, var.data());
+      for (int i = 0; i < npix; ++i) {
+        ASSERT_EQ(rois[k * npix + i], roi[i]) << k << " " << i;
+        ASSERT_EQ(variance[k * npix + i], var[i]) << k << " " << i;
+      }
+    }
+  }
+  // Without maps, no variances; frames off the sensor are refused.
+  det.run(s.frames);
+  EXPECT_EQ(det.roi_variance(), nullptr);
+  EXPECT_TRUE(det.roi_variance_host().empty());
+  EXPECT_THROW(det.run(s.frames, s.view.shifted(6, 0)), Error);
+}
+
+TEST(BatchDetector, GpuWithCameraMapsAgreesWithCpu) {
+  if (kernels::cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";
+  const CameraModel cam = test_camera();
+  const ScmosFrames s = scmos_frames(96, 80, 6, {6, 4}, 17);
+  BatchDetector cpu(cam, DetectionSettings{}, 3);
+  BatchDetector gpu(cam, DetectionSettings{}, 3, kernels::Device::cuda(0));
+  cpu.run(s.frames, s.view);
+  gpu.run(s.frames, s.view);
+  ASSERT_GT(cpu.candidates().size(), 30u);
+  ASSERT_EQ(cpu.candidates().size(), gpu.candidates().size());  // no candidate at the threshold
+  for (size_t k = 0; k < cpu.candidates().size(); ++k) {
+    EXPECT_EQ(cpu.candidates()[k].x, gpu.candidates()[k].x);
+    EXPECT_EQ(cpu.candidates()[k].y, gpu.candidates()[k].y);
+    EXPECT_FLOAT_EQ(cpu.candidates()[k].value, gpu.candidates()[k].value);
+  }
+  EXPECT_EQ(cpu.roi_pixels_host(), gpu.roi_pixels_host());
+  EXPECT_EQ(cpu.roi_variance_host(), gpu.roi_variance_host());
+  // The Localizer: LM on the GPU with the maps in detection and likelihood, the CPU's table.
+  LocalizeSettings ls;
+  ls.camera_maps = std::make_shared<const CameraMaps>(s.maps);
+  ls.camera_maps_origin = SensorOrigin{6, 4};
+  const LocalizationTable a = Localizer(cam, ls).localize(s.frames, 0);
+  ls.fit.device = kernels::Device::cuda(0);
+  const LocalizationTable b = Localizer(cam, ls).localize(s.frames, 0);
+  ASSERT_EQ(a.size(), b.size());
+  ASSERT_GT(a.size(), 20u);
+  for (size_t r = 0; r < a.size(); ++r) {
+    EXPECT_NEAR(a[col::x][r], b[col::x][r], 1.0);  // nm
+    EXPECT_NEAR(a[col::y][r], b[col::y][r], 1.0);
+    EXPECT_NEAR(a[col::uncertainty_xy][r], b[col::uncertainty_xy][r],
+                1e-3 * a[col::uncertainty_xy][r]);
+  }
 }
 
 // The GPU computes the same F2 (no fused multiply-adds); its thresholds sum F1 in another order,

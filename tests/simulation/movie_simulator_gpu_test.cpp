@@ -8,11 +8,14 @@
 
 #include "kernels/device.h"
 #include "simulation/movie_simulator.h"
+#include "simulation/scmos_maps.h"
 
 namespace smlm::simulation {
 namespace {
 
-class MovieSimulatorGpu : public ::testing::TestWithParam<bool> {};
+enum class Camera { ccd, emccd, scmos };
+
+class MovieSimulatorGpu : public ::testing::TestWithParam<Camera> {};
 
 TEST_P(MovieSimulatorGpu, MatchesTheCpu) {
   if (kernels::cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";
@@ -23,11 +26,15 @@ TEST_P(MovieSimulatorGpu, MatchesTheCpu) {
   s.density = 3;
   s.structure = Structure::filaments;
   s.photon_distribution = PhotonDistribution::lognormal;
-  if (GetParam()) {  // EMCCD with read noise
+  if (GetParam() == Camera::emccd) {  // with read noise
     s.camera.em_gain = 200;
     s.camera.photons_per_adu = 20;
     s.camera.read_noise_e = 40;
     s.camera.qe = 0.9;
+  } else if (GetParam() == Camera::scmos) {  // a crop of a larger sensor: maps uploaded, offset
+    s.camera_maps = std::make_shared<const CameraMaps>(random_scmos_maps(128, 100, 3));
+    s.camera_maps_origin = SensorOrigin{17, 9};
+    s.camera.qe = 0.8;
   }
   MovieSimulator cpu(s), gpu(s);
   gpu.set_device(kernels::Device::cuda(0));
@@ -49,8 +56,13 @@ TEST_P(MovieSimulatorGpu, MatchesTheCpu) {
   EXPECT_EQ(ta[col::intensity], tb[col::intensity]);
 }
 
-INSTANTIATE_TEST_SUITE_P(Cameras, MovieSimulatorGpu, ::testing::Values(false, true),
-                         [](const auto& info) { return info.param ? "Emccd" : "Ccd"; });
+INSTANTIATE_TEST_SUITE_P(Cameras, MovieSimulatorGpu,
+                         ::testing::Values(Camera::ccd, Camera::emccd, Camera::scmos),
+                         [](const auto& info) {
+                           return info.param == Camera::ccd     ? "Ccd"
+                                  : info.param == Camera::emccd ? "Emccd"
+                                                                : "Scmos";
+                         });
 
 }  // namespace
 }  // namespace smlm::simulation
