@@ -14,6 +14,8 @@ int run_postprocess(int argc, char** argv);
 int run_frc(int argc, char** argv);
 int run_calibrate(int argc, char** argv);
 int run_train(int argc, char** argv);
+// `smlm train decode` (train_decode.cpp).
+int train_decode(int argc, char** argv);
 int run_bench(int argc, char** argv);
 
 }  // namespace smlm::cli

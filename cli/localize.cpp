@@ -47,8 +47,9 @@ int run_localize(int argc, char** argv) {
   localization::LocalizeSettings s;
   std::string movie, out, fitter = "lm", device = "cpu", psf_path, psf_model;
   std::string method = "mle", model_path, refine = "none";
-  double psf_sigma_nm = 130;
+  double psf_sigma_nm = 130, probability = 0;
   int roi = 2 * s.fit.roi_radius + 1, batch = 64, threads = 0;
+  CameraMapsOptions maps;
   ArgParser p("smlm localize MOVIE.tif -o LOCS.csv [options]",
               "Finds molecules in every frame (B-spline wavelet filter, local maxima above a "
               "threshold relative to the noise) and fits each with a pixel-integrated Gaussian by "
@@ -57,10 +58,12 @@ int run_localize(int argc, char** argv) {
               "the Cramer-Rao uncertainty of each localization as ThunderSTORM CSV (nm, photons; "
               "frames from 1). With --psf (a calibration from `smlm calibrate`) it fits in 3D "
               "with the astigmatic Gaussian or the cubic spline and writes z and uncertainty_z "
-              "too.");
+              "too. With --camera-maps (sCMOS) each pixel has its own offset, gain and read noise, "
+              "in the conversion and in the likelihood (Huang et al. 2013).");
   p.positional("MOVIE.tif", &movie, "input movie: multi-page TIFF, BigTIFF or OME-TIFF");
   p.add("-o", &out, "output localizations (.csv streamed; .hdf5, .ply, .smlm)", "FILE");
   add_camera_options(p, camera, /*with_read_noise=*/false);
+  add_camera_maps_options(p, maps);
   p.section("detection and fitting");
   p.add("--threshold", &s.detection.threshold,
         "detection threshold, in units of std(first wavelet level)");
@@ -80,13 +83,14 @@ int run_localize(int argc, char** argv) {
   p.add("--device", &device, "where the lm fits run: cpu, cuda or cuda:N", "DEVICE");
   p.section("deep learning");
   p.add("--method", &method,
-        "mle (detection + fitting) or deepstorm (a Deep-STORM net from `smlm train`); with "
+        "mle (detection + fitting), deepstorm or decode (nets from `smlm train`); with "
         "--model, the model file's own kind unless given",
         "NAME");
   p.add("--model", &model_path, "a net's trained model (HDF5 from `smlm train`)", "FILE");
   p.add("--refine", &refine,
-        "nets: none, or mle (the net's positions start LM fits; the MLE table's columns)",
-        "NAME");
+        "nets: none, or mle (the net's positions start LM fits; the MLE table's columns)", "NAME");
+  p.add("--probability", &probability,
+        "decode: the integrated detection probability a molecule needs (default 0.5)");
   p.section("run");
   p.add("--batch", &batch, "frames read and fitted together");
   p.add("--threads", &threads, "CPU threads (0 = all cores)");
@@ -103,8 +107,12 @@ int run_localize(int argc, char** argv) {
   s.fit.fitter = localization::parse_fitter(fitter);
   s.fit.device = kernels::parse_device(device);
   apply_threads_option(threads);
-  check_distinct_files({{"MOVIE.tif", movie}, {"--psf", psf_path}, {"--model", model_path}},
+  check_distinct_files({{"MOVIE.tif", movie},
+                        {"--psf", psf_path},
+                        {"--model", model_path},
+                        {"--camera-maps", maps.path}},
                        {{"-o", out}});
+  s.camera_maps = load_camera_maps_option(p, maps, s.camera_maps_origin);
   SMLM_CHECK(psf_model.empty() || !psf_path.empty(), "--psf-model needs --psf FILE");
   if (!psf_path.empty()) {
     auto cal = std::make_shared<psf::PsfCalibration>(psf::load_calibration(psf_path));
@@ -131,6 +139,13 @@ int run_localize(int argc, char** argv) {
   mo.model_path = model_path;
   mo.refine = refine;
   if (p.given("--psf-sigma")) mo.psf_sigma_nm = psf_sigma_nm;
+  SMLM_CHECK(!p.given("--probability") || (probability > 0 && probability <= 2),
+             "--probability: " << probability << " must be in (0, 2]");
+  mo.probability = probability;
+  // A net trained for a camera converts with that camera unless the user names another.
+  mo.model_camera = true;
+  for (const char* o : {"--pixel-size", "--photons-per-adu", "--baseline", "--em-gain", "--qe"})
+    if (p.given(o)) mo.model_camera = false;
   mo.classic = s;
   AtomicFileGroup outputs;  // a Picasso table and its sidecar: both or neither
   io::TiffMovieReader reader(movie);

@@ -10,6 +10,7 @@
 #include "cli/args.h"
 #include "cli/camera_options.h"
 #include "cli/commands.h"
+#include "cli/train_common.h"
 #include "core/error.h"
 #include "io/tiff_movie.h"
 #include "kernels/device.h"
@@ -21,41 +22,6 @@ namespace smlm::cli {
 namespace {
 
 namespace ds = localization::nets::deepstorm;
-
-// Reads up to `count` frames spread evenly over the movie.
-std::vector<ImageF> sample_frames(const std::string& path, int count) {
-  io::TiffMovieReader reader(path);
-  const int64_t n = reader.num_frames();
-  const int64_t stride = std::max<int64_t>(1, n / std::max(1, count));
-  std::vector<ImageF> frames;
-  ImageF f;
-  for (int64_t i = 0; reader.read(f); ++i)
-    if (i % stride == 0 && static_cast<int>(frames.size()) < count) frames.push_back(f);
-  return frames;
-}
-
-// The training display: one line, redrawn at most ten times a second, on a terminal only.
-class TrainDisplay {
- public:
-  explicit TrainDisplay(int64_t total) : total_(total), enabled_(isatty(STDERR_FILENO) != 0) {}
-  void update(int64_t step, double loss, double lr, double steps_per_s) {
-    if (!enabled_) return;
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_ < std::chrono::milliseconds(100) && step < total_) return;
-    last_ = now;
-    std::fprintf(stderr, "\rtrain: step %lld/%lld, loss %.4g, lr %.2g, %.2f steps/s   ",
-                 static_cast<long long>(step), static_cast<long long>(total_), loss, lr,
-                 steps_per_s);
-  }
-  void clear() {
-    if (enabled_) std::fprintf(stderr, "\r\033[K");
-  }
-
- private:
-  int64_t total_;
-  bool enabled_;
-  std::chrono::steady_clock::time_point last_{};
-};
 
 int train_deepstorm(int argc, char** argv) {
   ds::TrainSettings s;
@@ -121,7 +87,7 @@ int train_deepstorm(int argc, char** argv) {
     if (!like.empty()) {
       SMLM_CHECK(like_frames >= 1, "--like-frames must be >= 1");
       const auto frames = sample_frames(like, like_frames);
-      const ds::MovieEstimate e = ds::estimate_movie(frames, s.data.camera);
+      const auto e = localization::nets::estimate_movie(frames, s.data.camera);
       std::fprintf(stderr, "estimated from %s:\n%s", like.c_str(), e.describe().c_str());
       s.data = ds::data_settings_like(e, s.data.camera, s.data);
     }
@@ -137,29 +103,12 @@ int train_deepstorm(int argc, char** argv) {
                100 * t.data.photon_spread, t.data.background, t.data.density, t.batch,
                t.device.name().c_str());
 
-  TrainDisplay display(steps);
-  const auto start = std::chrono::steady_clock::now();
   const int64_t first = trainer->steps_done();
-  double loss = 0;
-  while (trainer->steps_done() < steps) {
-    loss = trainer->step();
-    const int64_t done = trainer->steps_done();
-    const double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const double rate = elapsed > 0 ? (done - first) / elapsed : 0;
-    display.update(done, loss, trainer->lr(), rate);
-    if (done % t.epoch_steps == 0) {
-      const double v = trainer->end_epoch();
-      display.clear();
-      std::fprintf(stderr, "step %lld: loss %.4g, validation %.4g, lr %.2g, %.2f steps/s\n",
-                   static_cast<long long>(done), loss, v, trainer->lr(), rate);
-    }
-    if (done % checkpoint_every == 0) trainer->save(out);
-  }
-  display.clear();
-  trainer->save(out);
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds = run_training(*trainer, steps, t.epoch_steps, checkpoint_every, out, [&] {
+    char line[64];
+    std::snprintf(line, sizeof line, "validation %.4g", trainer->end_epoch());
+    return std::string(line);
+  });
   std::fprintf(stderr, "trained %lld steps in %.1f s; validation loss %.4g; wrote %s\n",
                static_cast<long long>(trainer->steps_done() - first), seconds,
                trainer->validation_loss(), out.c_str());
@@ -172,13 +121,14 @@ int run_train(int argc, char** argv) {
   // argv[0] is the net's name (the words after `smlm train`), the rest its options.
   if (argc < 1 || std::strcmp(argv[0], "--help") == 0 || std::strcmp(argv[0], "-h") == 0) {
     std::fprintf(stderr,
-                 "usage: smlm train NET [options]\n  NET: deepstorm\n"
-                 "run 'smlm train deepstorm --help' for its options\n");
+                 "usage: smlm train NET [options]\n  NET: deepstorm, decode\n"
+                 "run 'smlm train NET --help' for its options\n");
     return argc < 1 ? 1 : 0;
   }
   const std::string net = argv[0];
   if (net == "deepstorm") return train_deepstorm(argc - 1, argv + 1);
-  throw Error("train: unknown net '" + net + "' (known: deepstorm)");
+  if (net == "decode") return train_decode(argc - 1, argv + 1);
+  throw Error("train: unknown net '" + net + "' (known: deepstorm, decode)");
 }
 
 }  // namespace smlm::cli

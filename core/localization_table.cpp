@@ -11,9 +11,12 @@ namespace smlm {
 
 std::string_view default_unit(std::string_view n) {
   if (n == col::x || n == col::y || n == col::z || n == col::sigma || n == col::sigma1 ||
-      n == col::sigma2 || n == col::uncertainty_xy || n == col::uncertainty_z)
+      n == col::sigma2 || n == col::uncertainty_xy || n == col::uncertainty_z ||
+      n == col::uncertainty_x || n == col::uncertainty_y)
     return "nm";
-  if (n == col::intensity || n == col::offset || n == col::bkgstd) return "photon";
+  if (n == col::intensity || n == col::offset || n == col::bkgstd ||
+      n == col::uncertainty_intensity)
+    return "photon";
   return "";
 }
 

@@ -14,21 +14,26 @@ namespace smlm {
 
 namespace col {
 inline constexpr std::string_view id = "id";
-inline constexpr std::string_view frame = "frame";              // 0-based
-inline constexpr std::string_view x = "x";                      // nm, ThunderSTORM convention
-inline constexpr std::string_view y = "y";                      // nm
-inline constexpr std::string_view z = "z";                      // nm
-inline constexpr std::string_view sigma = "sigma";              // nm, PSF sigma
-inline constexpr std::string_view sigma1 = "sigma1";            // nm, astigmatic sigma x
-inline constexpr std::string_view sigma2 = "sigma2";            // nm, astigmatic sigma y
-inline constexpr std::string_view intensity = "intensity";      // photons in the PSF
-inline constexpr std::string_view offset = "offset";            // photons per pixel (background)
-inline constexpr std::string_view bkgstd = "bkgstd";            // photons, std of fit residuals
+inline constexpr std::string_view frame = "frame";          // 0-based
+inline constexpr std::string_view x = "x";                  // nm, ThunderSTORM convention
+inline constexpr std::string_view y = "y";                  // nm
+inline constexpr std::string_view z = "z";                  // nm
+inline constexpr std::string_view sigma = "sigma";          // nm, PSF sigma
+inline constexpr std::string_view sigma1 = "sigma1";        // nm, astigmatic sigma x
+inline constexpr std::string_view sigma2 = "sigma2";        // nm, astigmatic sigma y
+inline constexpr std::string_view intensity = "intensity";  // photons in the PSF
+inline constexpr std::string_view offset = "offset";        // photons per pixel (background)
+inline constexpr std::string_view bkgstd = "bkgstd";        // photons, std of fit residuals
 inline constexpr std::string_view chi2 = "chi2";
 inline constexpr std::string_view uncertainty_xy = "uncertainty_xy";  // nm, lateral CRLB
 inline constexpr std::string_view uncertainty_z = "uncertainty_z";    // nm
-inline constexpr std::string_view loglikelihood = "loglikelihood";    // Poisson log-likelihood ratio
-inline constexpr std::string_view detections = "detections";          // merged count
+// Per-coordinate uncertainties (DECODE's predicted σs): nm, nm, photons.
+inline constexpr std::string_view uncertainty_x = "uncertainty_x";
+inline constexpr std::string_view uncertainty_y = "uncertainty_y";
+inline constexpr std::string_view uncertainty_intensity = "uncertainty_intensity";
+inline constexpr std::string_view probability = "probability";      // detection probability, 0…1
+inline constexpr std::string_view loglikelihood = "loglikelihood";  // Poisson log-likelihood ratio
+inline constexpr std::string_view detections = "detections";        // merged count
 inline constexpr std::string_view molecule = "molecule";  // simulated molecule index (truth)
 }  // namespace col
 

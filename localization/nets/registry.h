@@ -14,12 +14,17 @@
 namespace smlm::localization::nets {
 
 struct MethodOptions {
-  // "mle" (detection + fits), a net family ("deepstorm"), or "" for the family the model file
-  // names (the classic pipeline when there is no model).
+  // "mle" (detection + fits), a net family ("deepstorm", "decode"), or "" for the family the model
+  // file names (the classic pipeline when there is no model).
   std::string method;
-  std::string model_path;   // a net's trained model (HDF5 from `smlm train`)
+  std::string model_path;       // a net's trained model (HDF5 from `smlm train`)
   std::string refine = "none";  // nets: "none", or "mle" (the net's detections start LM fits)
-  double psf_sigma_nm = 0;  // nets' refinement: σ start [nm]; 0 = the model's training σ
+  double psf_sigma_nm = 0;      // nets' refinement: σ start [nm]; 0 = the model's training σ
+  // DECODE: the integrated detection probability a molecule needs; 0 = the method's default.
+  double probability = 0;
+  // Nets that convert ADU to photons (DECODE): use the camera the model was trained with, not
+  // `camera` (the CLI sets this when no camera option was given).
+  bool model_camera = false;
   // The classic pipeline's settings; for nets, fit (ROI, iterations, fixed σ, device) applies
   // to the refinement and fit.device is where the net runs too.
   LocalizeSettings classic;

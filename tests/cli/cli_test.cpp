@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -85,6 +86,121 @@ TEST(Cli, SimulateLocalizeRenderEvaluate) {
   EXPECT_EQ(out.find('\r'), std::string::npos);
 }
 
+// Localizations of isolated molecules (no other within 700 nm in their frame) against the truth:
+// how many were found within 100 nm, their RMSE and √mean(CRLB) [nm] from uncertainty_xy.
+struct Recovery {
+  int isolated = 0, found = 0;
+  double rmse = 0, crlb = 0;
+};
+Recovery recovery(const std::string& locs_csv, const std::string& truth_csv) {
+  const LocalizationTable t = io::read_thunderstorm_csv(truth_csv);
+  const LocalizationTable l = io::read_thunderstorm_csv(locs_csv);
+  Recovery r;
+  double se = 0, crlb = 0;
+  for (size_t q = 0; q < t.size(); ++q) {
+    bool alone = true;
+    for (size_t u = 0; u < t.size(); ++u)
+      alone = alone && (u == q || t[col::frame][u] != t[col::frame][q] ||
+                        std::hypot(t[col::x][u] - t[col::x][q], t[col::y][u] - t[col::y][q]) > 700);
+    if (!alone) continue;
+    ++r.isolated;
+    double best = 1e300, unc = 0;
+    for (size_t k = 0; k < l.size(); ++k) {
+      const double d = std::hypot(l[col::x][k] - t[col::x][q], l[col::y][k] - t[col::y][q]);
+      if (l[col::frame][k] == t[col::frame][q] && d < best) {
+        best = d;
+        unc = l[col::uncertainty_xy][k];
+      }
+    }
+    if (best > 100) continue;
+    ++r.found;
+    se += best * best;
+    crlb += 2 * unc * unc;
+  }
+  r.rmse = std::sqrt(se / r.found);
+  r.crlb = std::sqrt(crlb / r.found);
+  return r;
+}
+
+// sCMOS: simulate with random per-pixel maps and write them, localize with them: the truth at the
+// CRLB, where the same movie taken for a uniform camera is localized worse; a movie cropped from
+// the sensor with its origin; one-line errors for maps that do not fit.
+TEST(Cli, ScmosMapsFromSimulateToLocalize) {
+  TempDir dir;
+  std::string out;
+  const std::string common =
+      " --density 0.2 --photons 2000 --background 10 --k-on 50 --k-off 0 --frames 60";
+  ASSERT_EQ(smlm("simulate -o " + dir / "m.tif" + " --truth " + dir / "t.csv" + common +
+                     " --size 64x48 --seed 4 --camera-maps-out " + dir / "maps.tif",
+                 &out),
+            0)
+      << out;
+  ASSERT_EQ(
+      smlm("localize " + dir / "m.tif" + " -o " + dir / "l.csv --camera-maps " + dir / "maps.tif",
+           &out),
+      0)
+      << out;
+  const Recovery with = recovery(dir / "l.csv", dir / "t.csv");
+  // The maps' mean offset and gain (100 ADU, 0.5 ADU/e-) as a uniform camera.
+  ASSERT_EQ(smlm("localize " + dir / "m.tif" + " -o " + dir / "u.csv" +
+                     " --baseline 100 --photons-per-adu 2",
+                 &out),
+            0)
+      << out;
+  const Recovery without = recovery(dir / "u.csv", dir / "t.csv");
+  std::printf(
+      "[ sCMOS     ] %d of %d isolated molecules, rmse %.2f nm, sqrt(CRLB) %.2f nm; "
+      "uniform camera: %d found, rmse %.2f nm\n",
+      with.found, with.isolated, with.rmse, with.crlb, without.found, without.rmse);
+  ASSERT_GT(with.isolated, 100);
+  EXPECT_GE(with.found, 0.98 * with.isolated);
+  EXPECT_LT(with.rmse, 1.2 * with.crlb);
+  EXPECT_GT(without.rmse, 1.2 * with.rmse);
+
+  // A 32 × 24 crop of the same sensor at (20, 16), simulated and localized with its origin.
+  const std::string crop = " --camera-maps " + dir / "maps.tif" + " --camera-maps-origin 20,16";
+  ASSERT_EQ(smlm("simulate -o " + dir / "c.tif" + " --truth " + dir / "ct.csv" + common +
+                     " --size 32x24 --seed 5" + crop,
+                 &out),
+            0)
+      << out;
+  ASSERT_EQ(smlm("localize " + dir / "c.tif" + " -o " + dir / "cl.csv" + crop, &out), 0) << out;
+  const Recovery cropped = recovery(dir / "cl.csv", dir / "ct.csv");
+  EXPECT_GE(cropped.found, 0.95 * cropped.isolated);
+  EXPECT_LT(cropped.rmse, 1.3 * cropped.crlb);
+
+  // Errors: the crop without its origin, one off the sensor, options the maps replace, a file
+  // that is not maps.
+  EXPECT_NE(
+      smlm("localize " + dir / "c.tif" + " -o " + dir / "x.csv --camera-maps " + dir / "maps.tif",
+           &out),
+      0);
+  expect_one_line_error(out, "maps.tif' are 64 x 48 px, the frames 32 x 24 px");
+  EXPECT_NE(smlm("localize " + dir / "c.tif" + " -o " + dir / "x.csv --camera-maps " +
+                     dir / "maps.tif --camera-maps-origin 40,0",
+                 &out),
+            0);
+  expect_one_line_error(out, "leave the 64 x 48 px sensor");
+  EXPECT_NE(smlm("localize " + dir / "m.tif" + " -o " + dir / "x.csv --camera-maps " +
+                     dir / "maps.tif --baseline 90",
+                 &out),
+            0);
+  expect_one_line_error(out, "--camera-maps replaces --baseline");
+  EXPECT_NE(
+      smlm("localize " + dir / "m.tif" + " -o " + dir / "x.csv --camera-maps " + dir / "t.csv",
+           &out),
+      0);
+  expect_one_line_error(out, "t.csv");
+  EXPECT_NE(smlm("simulate -o " + dir / "y.tif" + " --truth " + dir / "y.csv" +
+                     " --camera-maps-out " + dir / "maps2.tif --em-gain 100",
+                 &out),
+            0);
+  expect_one_line_error(out, "--camera-maps-out replaces --em-gain");
+  EXPECT_FALSE(fs::exists(dir / "x.csv"));
+  EXPECT_FALSE(fs::exists(dir / "y.tif"));
+  EXPECT_FALSE(fs::exists(dir / "maps2.tif"));
+}
+
 TEST(Cli, ConvertRoundTripsThroughEveryFormat) {
   TempDir dir;
   std::string out;
@@ -131,10 +247,10 @@ TEST(Cli, TrainDeepStormAndLocalizeWithIt) {
       << out;
   EXPECT_TRUE(fs::exists(dir / "ds.csv"));
   // Without --method, the model file says which net it is: the same table.
-  ASSERT_EQ(smlm("localize " + dir / "m.tif" + " -o " + dir / "ds2.csv" + " --model " +
-                     dir / "model.h5",
-                 &out),
-            0)
+  ASSERT_EQ(
+      smlm("localize " + dir / "m.tif" + " -o " + dir / "ds2.csv" + " --model " + dir / "model.h5",
+           &out),
+      0)
       << out;
   EXPECT_EQ(test::read_text(dir / "ds2.csv"), test::read_text(dir / "ds.csv"));
   EXPECT_NE(smlm("localize " + dir / "m.tif" + " -o " + dir / "x.csv" + " --method mle --model " +
@@ -595,6 +711,63 @@ TEST(CliHardening, ACheckpointWriteErrorIsAnErrorNotACrash) {
   EXPECT_EQ(rc, 1) << out;  // was 139: HDF5 crashed at exit
   EXPECT_NE(out.find("model.h5: write failed"), std::string::npos) << out;
   EXPECT_TRUE(fs::is_empty(dir.path()));
+}
+
+TEST(Cli, TrainDecodeAndLocalizeWithIt) {
+  TempDir dir;
+  std::string out;
+  ASSERT_EQ(smlm("simulate -o " + dir / "m.tif" + " --truth " + dir / "t.csv" +
+                     " --frames 12 --size 24x20 --density 1 --seed 9 --em-gain 100 "
+                     "--photons-per-adu 20 --qe 0.9",
+                 &out),
+            0);
+  // A tiny net for a few steps: the plumbing; the library tests check the learning.
+  const std::string train = "train decode -o " + dir / "model.h5" +
+                            " --width 4 --patch 16 --batch 2 --epoch-steps 3 --em-gain 100 "
+                            "--photons-per-adu 20 --qe 0.9 --steps ";
+  ASSERT_EQ(smlm(train + "3", &out), 0) << out;
+  EXPECT_NE(out.find("validation"), std::string::npos) << out;
+  ASSERT_EQ(smlm(train + "6 --resume " + dir / "model.h5", &out), 0) << out;
+  EXPECT_NE(out.find("resuming"), std::string::npos) << out;
+  // The model's camera converts the movie (no camera option given); a low bar finds rows.
+  ASSERT_EQ(smlm("localize " + dir / "m.tif" + " -o " + dir / "d.csv" + " --model " +
+                     dir / "model.h5 --probability 0.01 --batch 5",
+                 &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("DECODE 2D, 3-frame"), std::string::npos) << out;
+  const std::string header = test::read_text(dir / "d.csv").substr(0, 400);
+  EXPECT_NE(header.find("\"uncertainty_x [nm]\",\"uncertainty_y [nm]\""), std::string::npos)
+      << header;
+  for (const char* c : {"\"uncertainty_intensity [photon]\"", "\"uncertainty_xy [nm]\"",
+                        "\"probability\"", "\"offset [photon]\""})
+    EXPECT_NE(header.find(c), std::string::npos) << c << " in " << header;
+  ASSERT_EQ(smlm("localize " + dir / "m.tif" + " -o " + dir / "r.csv" +
+                     " --method decode --refine mle --probability 0.01 --model " + dir / "model.h5",
+                 &out),
+            0)
+      << out;
+  EXPECT_TRUE(io::read_thunderstorm_csv(dir / "r.csv").has(col::loglikelihood));
+  // Wrong combinations: one-line errors, no output.
+  EXPECT_NE(smlm("localize " + dir / "m.tif" + " -o " + dir / "x.csv --method decode", &out), 0);
+  expect_one_line_error(out, "--model");
+  EXPECT_NE(smlm("localize " + dir / "m.tif" + " -o " + dir / "x.csv --method deepstorm --model " +
+                     dir / "model.h5",
+                 &out),
+            0);
+  expect_one_line_error(out, "decode");
+  EXPECT_NE(smlm("localize " + dir / "m.tif" + " -o " + dir / "x.csv --model " +
+                     dir / "model.h5 --probability 3",
+                 &out),
+            0);
+  expect_one_line_error(out, "--probability");
+  EXPECT_FALSE(fs::exists(dir / "x.csv"));
+  expect_refused(dir, "train decode -o " + dir / "x.h5 --photons 5000:1000", "--photons");
+  expect_refused(dir, "train decode -o " + dir / "x.h5 --frames 2", "frames");
+  expect_refused(dir, "train decode -o " + dir / "x.h5 --patch 30", "multiple of 4");
+  expect_refused(dir, "train decode -o " + dir / "x.h5 --batch 1000 --width 1000",
+                 "GB of activations");
+  expect_refused(dir, "train decode -o " + dir / "x.h5 --psf spline:" + dir / "none.h5", "none.h5");
 }
 
 }  // namespace

@@ -35,22 +35,6 @@ void DataSettings::validate() const {
 
 Model::Model(const NetConfig& c, uint64_t seed) : config(c), net(build_net(c, seed)) {}
 
-double attribute_number(const nn::Attributes& a, const std::string& key) {
-  const auto it = a.find(key);
-  SMLM_CHECK(it != a.end(), "model setting '" << key << "' is missing");
-  if (const auto* d = std::get_if<double>(&it->second)) return *d;
-  if (const auto* i = std::get_if<int64_t>(&it->second)) return static_cast<double>(*i);
-  throw Error("model setting '" + key + "' is not a number");
-}
-
-std::string attribute_text(const nn::Attributes& a, const std::string& key) {
-  const auto it = a.find(key);
-  SMLM_CHECK(it != a.end(), "model setting '" << key << "' is missing");
-  const auto* s = std::get_if<std::string>(&it->second);
-  SMLM_CHECK(s, "model setting '" << key << "' is not text");
-  return *s;
-}
-
 nn::Attributes model_attributes(const Model& m) {
   nn::Attributes a;
   a["model"] = std::string("deepstorm");
@@ -66,12 +50,7 @@ nn::Attributes model_attributes(const Model& m) {
   a["density"] = d.density;
   a["patch"] = int64_t{d.patch};
   a["spike_scale"] = d.spike_scale;
-  a["pixel_size_nm"] = d.camera.pixel_size_nm;
-  a["photons_per_adu"] = d.camera.photons_per_adu;
-  a["baseline_adu"] = d.camera.baseline_adu;
-  a["em_gain"] = d.camera.em_gain;
-  a["qe"] = d.camera.qe;
-  a["read_noise_e"] = d.camera.read_noise_e;
+  put_camera(a, d.camera);
   return a;
 }
 
@@ -80,11 +59,7 @@ Model model_from_attributes(const nn::Attributes& a) {
   SMLM_CHECK(kind == "deepstorm", "the model is a '" << kind << "' model, not deepstorm");
   // Range-checked as doubles, before the casts and before the net is allocated.
   auto whole = [&](const std::string& key, double lo, double hi) {
-    const double v = attribute_number(a, key);
-    SMLM_CHECK(v >= lo && v <= hi && v == std::floor(v),
-               "model setting '" << key << "' is " << v << ", not a whole number in [" << lo << ", "
-                                 << hi << "]");
-    return static_cast<int>(v);
+    return attribute_whole(a, key, lo, hi);
   };
   NetConfig c;
   c.upsampling = whole("upsampling", 1, 16);
@@ -101,12 +76,7 @@ Model model_from_attributes(const nn::Attributes& a) {
   d.density = attribute_number(a, "density");
   d.patch = whole("patch", 4, 512);
   d.spike_scale = attribute_number(a, "spike_scale");
-  d.camera.pixel_size_nm = attribute_number(a, "pixel_size_nm");
-  d.camera.photons_per_adu = attribute_number(a, "photons_per_adu");
-  d.camera.baseline_adu = attribute_number(a, "baseline_adu");
-  d.camera.em_gain = attribute_number(a, "em_gain");
-  d.camera.qe = attribute_number(a, "qe");
-  d.camera.read_noise_e = attribute_number(a, "read_noise_e");
+  d.camera = get_camera(a);
   SMLM_CHECK(std::isfinite(m.norm.std) && m.norm.std > 0,
              "model normalization std must be positive, got " << m.norm.std);
   SMLM_CHECK(std::isfinite(m.norm.mean), "model normalization mean must be finite");

@@ -10,6 +10,7 @@
 #include "core/camera.h"
 #include "kernels/device.h"
 #include "localization/nets/deepstorm/net.h"
+#include "localization/nets/model_attributes.h"
 #include "nn/checkpoint.h"
 #include "nn/layers/sequential.h"
 #include "nn/optim/optimizer.h"
@@ -70,8 +71,7 @@ void save_model(const std::string& path, Model& model, nn::Optimizer* optimizer 
 // Loads a model saved by save_model onto `device`.
 Model load_model(const std::string& path, kernels::Device device = kernels::Device::cpu());
 
-// Attribute helpers: the number or text stored under `key`; throw smlm::Error when missing.
-double attribute_number(const nn::Attributes& a, const std::string& key);
-std::string attribute_text(const nn::Attributes& a, const std::string& key);
+using nets::attribute_number;
+using nets::attribute_text;
 
 }  // namespace smlm::localization::nets::deepstorm
