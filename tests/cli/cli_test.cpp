@@ -762,6 +762,29 @@ TEST(Cli, TrainDecodeAndLocalizeWithIt) {
             0);
   expect_one_line_error(out, "--probability");
   EXPECT_FALSE(fs::exists(dir / "x.csv"));
+  // sCMOS: maps from simulate, training samples at random places on the sensor, localize with
+  // the same maps; the model remembers its maps' file for --resume.
+  ASSERT_EQ(smlm("simulate -o " + dir / "s.tif" + " --truth " + dir / "st.csv" +
+                     " --frames 6 --size 24x20 --density 1 --seed 3 --camera-maps-out " +
+                     dir / "maps.tif",
+                 &out),
+            0)
+      << out;
+  const std::string scmos = "train decode -o " + dir / "scmos.h5" +
+                            " --width 4 --patch 16 --batch 2 --epoch-steps 2 --camera-maps " +
+                            dir / "maps.tif --steps ";
+  ASSERT_EQ(smlm(scmos + "2", &out), 0) << out;
+  ASSERT_EQ(smlm("train decode -o " + dir / "scmos.h5 --resume " + dir / "scmos.h5 --steps 3",
+                 &out),
+            0)
+      << out;
+  ASSERT_EQ(smlm("localize " + dir / "s.tif" + " -o " + dir / "s.csv --model " + dir /
+                     "scmos.h5 --probability 0.01 --camera-maps " + dir / "maps.tif",
+                 &out),
+            0)
+      << out;
+  expect_refused(dir, scmos + "2 --baseline 90", "--camera-maps replaces --baseline");
+  expect_refused(dir, scmos + "2 --like " + dir / "s.tif", "--like");
   expect_refused(dir, "train decode -o " + dir / "x.h5 --photons 5000:1000", "--photons");
   expect_refused(dir, "train decode -o " + dir / "x.h5 --frames 2", "frames");
   expect_refused(dir, "train decode -o " + dir / "x.h5 --patch 30", "multiple of 4");

@@ -19,6 +19,7 @@
 #include "localization/stream.h"
 #include "reconstruction/evaluate.h"
 #include "reconstruction/matching.h"
+#include "simulation/scmos_maps.h"
 #include "tests/nn/gradient_check.h"
 
 namespace smlm::localization::nets::decode {
@@ -152,6 +153,43 @@ TEST(DecodeData, NeighbouringFramesShareEmitters) {
     }
   }
   EXPECT_GT(num / std::sqrt(den_a * den_b), 0.3);
+}
+
+TEST(DecodeData, ScmosSamplesAreConvertedPixelByPixel) {
+  // Random sCMOS maps with large offset and gain variations: each sample lies somewhere on the
+  // sensor, and its frames, converted with the maps at that place, show a flat background (the
+  // per-pixel offsets and gains leave no trace).
+  DataSettings d = small_data();
+  d.patch = 16;
+  d.density = 0;  // background only
+  d.background_min = d.background_max = 50;
+  simulation::ScmosMapStatistics st;
+  st.offset_sd_adu = 30;
+  auto maps = std::make_shared<CameraMaps>(simulation::random_scmos_maps(40, 30, 5, st));
+  d.camera_maps = maps;
+  const SampleSimulator sim(d, 1);
+  const Scaling sc;  // offset 0, scale 1: photons
+  std::vector<float> adu, in(256), raw(256);
+  std::vector<SampleEmitter> truth;
+  double bg, sum = 0, sum2 = 0, raw_sum2 = 0;
+  for (int i = 0; i < 40; ++i) {
+    PixelCamera pc;
+    sim.simulate(9, i, adu, truth, bg, &pc);
+    ASSERT_FALSE(pc.maps.empty());
+    normalize_frame(adu.data(), 16, 16, pc, sc, in.data());
+    normalize_frame(adu.data(), 16, 16, PixelCamera{d.camera, {}}, sc, raw.data());
+    for (int k = 0; k < 256; ++k) {
+      sum += in[k], sum2 += in[k] * in[k];
+      raw_sum2 += std::pow(raw[k] - 50 - 100, 2);
+    }
+  }
+  const double n = 40 * 256, mean = sum / n, sd = std::sqrt(sum2 / n - mean * mean);
+  EXPECT_NEAR(mean, 50, 1.0);
+  EXPECT_LT(sd, 1.5 * std::sqrt(50.0) + 2);  // shot and read noise only
+  EXPECT_GT(std::sqrt(raw_sum2 / n), 3 * sd);  // ignoring the maps leaves their pattern
+  DataSettings bad = d;
+  bad.patch = 48;  // larger than the sensor
+  EXPECT_THROW(SampleSimulator(bad, 1), Error);
 }
 
 TEST(DecodePostprocess, SpatialIntegration) {
