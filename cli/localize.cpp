@@ -81,6 +81,15 @@ int run_localize(int argc, char** argv) {
         "up to 63 px)",
         "NAME");
   p.add("--device", &device, "where the lm fits run: cpu, cuda or cuda:N", "DEVICE");
+  p.add_flag("--multi-emitter", &s.multi_emitter,
+             "fit 1..N overlapping emitters per ROI (ThunderSTORM's MFA: lm fitter, 2D; the "
+             "number chosen by a likelihood-ratio test)");
+  p.add("--max-emitters", &s.max_emitters, "multi-emitter: emitters per ROI at most (1..5)");
+  p.add("--multi-p-value", &s.multi_p_value,
+        "multi-emitter: p-value of the likelihood-ratio test that accepts one more emitter");
+  p.add("--min-p-value", &s.min_p_value,
+        "drop fits whose goodness-of-fit p_value (column) is below this (e.g. 1e-6: overlaps "
+        "fitted as one spot)");
   p.section("deep learning");
   p.add("--method", &method,
         "mle (detection + fitting), deepstorm or decode (nets from `smlm train`); with "
@@ -114,6 +123,15 @@ int run_localize(int argc, char** argv) {
                        {{"-o", out}});
   s.camera_maps = load_camera_maps_option(p, maps, s.camera_maps_origin);
   SMLM_CHECK(psf_model.empty() || !psf_path.empty(), "--psf-model needs --psf FILE");
+  SMLM_CHECK(s.multi_emitter || !(p.given("--max-emitters") || p.given("--multi-p-value")),
+             "--max-emitters and --multi-p-value need --multi-emitter");
+  SMLM_CHECK(s.max_emitters >= 1 && s.max_emitters <= localization::kLmMaxEmitters,
+             "--max-emitters: " << s.max_emitters << " must be between 1 and "
+                                << localization::kLmMaxEmitters);
+  SMLM_CHECK(s.multi_p_value > 0 && s.multi_p_value < 1,
+             "--multi-p-value: " << s.multi_p_value << " must be in (0, 1)");
+  SMLM_CHECK(s.min_p_value >= 0 && s.min_p_value < 1,
+             "--min-p-value: " << s.min_p_value << " must be in [0, 1)");
   if (!psf_path.empty()) {
     auto cal = std::make_shared<psf::PsfCalibration>(psf::load_calibration(psf_path));
     s.psf = localization::parse_psf_model(psf_model.empty() ? cal->model : psf_model);

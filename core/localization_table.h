@@ -35,6 +35,8 @@ inline constexpr std::string_view probability = "probability";      // detection
 inline constexpr std::string_view loglikelihood = "loglikelihood";  // Poisson log-likelihood ratio
 inline constexpr std::string_view detections = "detections";        // merged count
 inline constexpr std::string_view molecule = "molecule";  // simulated molecule index (truth)
+// Goodness of fit, 0…1: P(χ² ≥ deviance) under the fitted model (localization/gof.h).
+inline constexpr std::string_view p_value = "p_value";
 }  // namespace col
 
 // The unit ThunderSTORM writes for a known column ("nm", "photon", or "" for none).

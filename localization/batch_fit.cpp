@@ -8,6 +8,7 @@
 #include "kernels/parallel_for.h"
 #include "localization/batch_fit_kernel.h"
 #include "localization/cuda/batch_fit_gpu.h"
+#include "localization/gof.h"
 #include "localization/lm_models.h"
 
 namespace smlm::localization {
@@ -101,6 +102,25 @@ void validate(const LmSettings& s) {
   }
 }
 
+MultiFitSettings multi_fit_settings(int max_emitters, double p_value) {
+  SMLM_CHECK(
+      max_emitters >= 1 && max_emitters <= kLmMaxEmitters,
+      "multi-emitter fit: max emitters must be 1.." << kLmMaxEmitters << ", got " << max_emitters);
+  SMLM_CHECK(p_value > 0 && p_value < 1,
+             "multi-emitter fit: p-value must be in (0, 1), got " << p_value);
+  MultiFitSettings s;
+  s.max_emitters = max_emitters;
+  for (int m = 1; m < kLmMaxEmitters; ++m) {
+    double lo = 0, hi = 1000;
+    for (int it = 0; it < 100; ++it) {
+      const double mid = 0.5 * (lo + hi);
+      (chi2_upper_p(mid, 3 * m) > p_value ? lo : hi) = mid;
+    }
+    s.lrt_threshold[m] = hi;
+  }
+  return s;
+}
+
 BatchFitter::BatchFitter(const LmSettings& settings, kernels::Device device)
     : BatchFitter(settings, BatchModel{}, device) {}
 
@@ -148,6 +168,39 @@ void BatchFitter::fit(const RoiBatch& batch, std::vector<LmResult>& results) {
     else
       run_cpu(model, settings_, batch, results.data());
   });
+}
+
+void BatchFitter::fit_multi(const RoiBatch& batch, const MultiFitSettings& multi,
+                            std::vector<MultiFitResult>& results) {
+  SMLM_CHECK(model_.kind == BatchModel::Kind::integrated_gaussian,
+             "multi-emitter fitting takes the 2D integrated Gaussian only");
+  check_roi_size(batch.w, batch.h);
+  const size_t npix = static_cast<size_t>(batch.w) * batch.h;
+  SMLM_CHECK(batch.pixels.size() % npix == 0,
+             "batch fit: " << batch.pixels.size() << " pixels are not a whole number of " << batch.w
+                           << "x" << batch.h << " ROIs");
+  const int64_t n = batch.count();
+  constexpr int kSeeds = 2 * MultiFitKernel::kMaxSeeds;
+  SMLM_CHECK(batch.seeds.empty() || batch.seeds.size() == static_cast<size_t>(n) * kSeeds,
+             "batch fit: " << batch.seeds.size() << " seed values for " << n << " ROIs (expected "
+                           << kSeeds << " per ROI, or none)");
+  SMLM_CHECK(batch.variance.empty() || batch.variance.size() == batch.pixels.size(),
+             "batch fit: " << batch.variance.size() << " variance values for "
+                           << batch.pixels.size() << " pixels (expected one per pixel, or none)");
+  SMLM_CHECK(multi.max_emitters >= 1 && multi.max_emitters <= kLmMaxEmitters,
+             "multi-emitter fit: max emitters must be 1.." << kLmMaxEmitters);
+  check_initial_sigma(batch.initial_sigma_px);
+  results.resize(static_cast<size_t>(n));
+  if (n == 0) return;
+  if (gpu_) {
+    gpu_->fit.fit_multi(settings_, multi, batch, results.data());
+    return;
+  }
+  kernels::parallel_for(
+      n, MultiFitKernel{settings_, multi, batch.initial_sigma_px, batch.pixels.data(),
+                        batch.variance.empty() ? nullptr : batch.variance.data(),
+                        batch.seeds.empty() ? nullptr : batch.seeds.data(), batch.w, batch.h,
+                        results.data()});
 }
 
 void BatchFitter::fit_resident(const float* pixels, int64_t count, int w, int h,

@@ -58,6 +58,10 @@ struct RoiBatch {
   std::vector<double> starts;
   // Empty, or sCMOS: count × w·h read-noise variances over gain², v/g² [e⁻²], laid out as pixels.
   std::vector<float> variance;
+  // Multi-emitter fits only (BatchFitter::fit_multi): empty, or count × 2·(kLmMaxEmitters − 1)
+  // positions (x, y) [ROI px] of other candidates inside each ROI, NaN after the last, nearest
+  // first: each starts an emitter of the first multi-emitter fit.
+  std::vector<double> seeds;
   double initial_sigma_px = 1.3;
 
   int64_t count() const {
@@ -68,6 +72,11 @@ struct RoiBatch {
 
 // Throws smlm::Error naming the first impossible value of the settings.
 void validate(const LmSettings& s);
+
+// Multi-emitter settings for at most max_emitters (1…kLmMaxEmitters) emitters and the likelihood-
+// ratio test's p-value (ThunderSTORM's MFA: 1e-6): each threshold is the χ²_{3m} quantile at
+// 1 − p_value. Throws smlm::Error for values out of range.
+MultiFitSettings multi_fit_settings(int max_emitters, double p_value = 1e-6);
 
 // Fits every ROI of a batch on one device. Keeps its device buffers between calls (they only
 // grow), so a stream of batches allocates once. Not thread-safe: one fit() at a time.
@@ -88,6 +97,14 @@ class BatchFitter {
   // when the batch's sizes do not match (pixels, starts, variance, ROI size).
   std::vector<LmResult> fit(const RoiBatch& batch);
   void fit(const RoiBatch& batch, std::vector<LmResult>& results);
+
+  // Multi-emitter fits (localization/multi_fit.h) of the integrated Gaussian, one per ROI in batch
+  // order: 1…multi.max_emitters emitters with one bg and σ, chosen by the likelihood-ratio test,
+  // started from the data (σ = initial_sigma_px) and batch.seeds. The fitter's settings are the
+  // single-emitter ones (LmIntegratedGaussian::settings). Throws smlm::Error for a 3D model or
+  // when the batch's sizes do not match.
+  void fit_multi(const RoiBatch& batch, const MultiFitSettings& multi,
+                 std::vector<MultiFitResult>& results);
 
   // Fits `count` w × h ROIs of photoelectrons that already lie in the memory of the fitter's
   // device, laid out as RoiBatch::pixels: host memory for the CPU, device memory for CUDA (e.g.

@@ -2,10 +2,13 @@
 // kernels::parallel_for, the GPU in kernels::parallel_for_gpu: the same code on both devices.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 
 #include "core/hd.h"
 #include "localization/lm_fit.h"
+#include "localization/multi_fit.h"
+#include "localization/roi.h"
 
 namespace smlm::localization {
 
@@ -35,6 +38,33 @@ struct BatchFitKernel {
     }
     results[i] = lm_fit(model, roi, variance != nullptr ? variance + i * npix : nullptr, w, h,
                         theta, settings);
+  }
+};
+
+// Multi-emitter fit of ROI i (multi_emitter_fit, the integrated Gaussian): start values from the
+// data (σ = initial_sigma); `seeds` (or null) kMaxSeeds (x, y) positions per ROI [ROI px] of other
+// candidates, NaN after the last; pointers as BatchFitKernel's.
+struct MultiFitKernel {
+  static constexpr int kMaxSeeds = kLmMaxEmitters - 1;
+  LmSettings settings;
+  MultiFitSettings multi;
+  double initial_sigma = 1.3;
+  const float* pixels = nullptr;
+  const float* variance = nullptr;
+  const double* seeds = nullptr;
+  int w = 0, h = 0;
+  MultiFitResult* results = nullptr;
+
+  SMLM_HD void operator()(int64_t i) const {
+    const int64_t npix = static_cast<int64_t>(w) * h;
+    const float* roi = pixels + i * npix;
+    double theta[psf::IntegratedGaussian::kNumParams];
+    initial_theta(roi, w, h, initial_sigma, theta);
+    int n_seeds = 0;
+    const double* sd = seeds != nullptr ? seeds + i * 2 * kMaxSeeds : nullptr;
+    while (sd != nullptr && n_seeds < kMaxSeeds && !std::isnan(sd[2 * n_seeds])) ++n_seeds;
+    results[i] = multi_emitter_fit(roi, variance != nullptr ? variance + i * npix : nullptr, w, h,
+                                   theta, sd, n_seeds, settings, multi);
   }
 };
 

@@ -25,12 +25,14 @@ SMLM_HD_INLINE void add_fisher_information(const double* dmu, double mu, int n, 
   }
 }
 
-// inv = a⁻¹ for a symmetric positive-definite n × n matrix (row-major, n ≤ kMaxFisherParams),
-// through the Cholesky factorization. Returns false (inv untouched) when a is not positive
-// definite to working precision, or is not finite.
+// inv = a⁻¹ for a symmetric positive-definite n × n matrix (row-major, n ≤ kMax), through the
+// Cholesky factorization. Returns false (inv untouched) when a is not positive definite to
+// working precision, or is not finite. kMax sizes the stack scratch (2·kMax² doubles): a
+// multi-emitter fit's joint Fisher information needs up to 17, a single fit's 8.
+template <int kMax = kMaxFisherParams>
 SMLM_HD_INLINE bool invert_spd(const double* a, int n, double* inv) {
-  if (n < 1 || n > kMaxFisherParams) return false;
-  double l[kMaxFisherParams * kMaxFisherParams];  // lower factor, a = L·Lᵀ
+  if (n < 1 || n > kMax) return false;
+  double l[kMax * kMax];  // lower factor, a = L·Lᵀ
   for (int i = 0; i < n; ++i) {
     for (int j = 0; j <= i; ++j) {
       double s = a[i * n + j];
@@ -44,7 +46,7 @@ SMLM_HD_INLINE bool invert_spd(const double* a, int n, double* inv) {
     }
   }
   // L⁻¹ (lower triangular), then a⁻¹ = L⁻ᵀ·L⁻¹.
-  double li[kMaxFisherParams * kMaxFisherParams];
+  double li[kMax * kMax];
   for (int i = 0; i < n; ++i) {
     li[i * n + i] = 1.0 / l[i * n + i];
     for (int j = 0; j < i; ++j) {

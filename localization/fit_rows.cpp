@@ -13,10 +13,9 @@ constexpr int kZ = psf::AstigmaticGaussian::kZ;
 }  // namespace
 
 FitRows::FitRows(const CameraModel& camera)
-    : camera_(camera),
-      names_{col::frame,  col::x,      col::y,
-             col::sigma,  col::intensity, col::offset,
-             col::bkgstd, col::uncertainty_xy, col::loglikelihood} {}
+    : camera_(camera), names_{col::frame,         col::x,      col::y,      col::sigma,
+                              col::intensity,     col::offset, col::bkgstd, col::uncertainty_xy,
+                              col::loglikelihood, col::p_value} {}
 
 FitRows::FitRows(const CameraModel& camera, double z_pixel_nm,
                  const psf::AstigmaticGaussian* astigmatic)
@@ -25,7 +24,7 @@ FitRows::FitRows(const CameraModel& camera, double z_pixel_nm,
   names_ = {col::frame, col::x, col::y, col::z};
   if (astig_) names_.insert(names_.end(), {col::sigma1, col::sigma2});
   names_.insert(names_.end(), {col::intensity, col::offset, col::bkgstd, col::uncertainty_xy,
-                               col::uncertainty_z, col::loglikelihood});
+                               col::uncertainty_z, col::loglikelihood, col::p_value});
 }
 
 LocalizationTable FitRows::table(size_t rows) const {
@@ -63,6 +62,7 @@ void FitRows::write(LocalizationTable& t, size_t row, int64_t frame, int x0, int
   put(std::sqrt(0.5 * (fit.crlb[G::kX] + fit.crlb[G::kY]) * excess) * px);
   if (is_3d_) put(std::sqrt(fit.crlb[kZ] * excess) * z_pixel_nm_);
   put(fit.log_likelihood);
+  put(fit.p_value);
 }
 
 }  // namespace smlm::localization

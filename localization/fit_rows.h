@@ -19,11 +19,11 @@ namespace smlm::localization {
 class FitRows {
  public:
   // 2D, the integrated Gaussian: θ = (x, y, N, bg, σ). Columns: frame, x, y, sigma, intensity,
-  // offset, bkgstd, uncertainty_xy, loglikelihood.
+  // offset, bkgstd, uncertainty_xy, loglikelihood, p_value (goodness of fit, FitResult::p_value).
   explicit FitRows(const CameraModel& camera);
   // 3D: θ = (x, y, N, bg, z) with z in model pixels of `z_pixel_nm`. Columns: frame, x, y, z,
   // sigma1, sigma2 (only with an astigmatic model: its σx(z), σy(z)), intensity, offset, bkgstd,
-  // uncertainty_xy, uncertainty_z [√(CRLB_z · excess)], loglikelihood.
+  // uncertainty_xy, uncertainty_z [√(CRLB_z · excess)], loglikelihood, p_value.
   FitRows(const CameraModel& camera, double z_pixel_nm, const psf::AstigmaticGaussian* astigmatic);
 
   const std::vector<std::string_view>& columns() const { return names_; }

@@ -16,9 +16,11 @@ namespace smlm::localization {
 // need stack arrays of this size (256·(kParams + 1) doubles, ~12 KB for 5 parameters); models
 // with for_each_pixel need none.
 inline constexpr int kLmMaxPixels = 256;
-// Largest parameter count of a model (x, y, z, N, bg, σ and one more).
-inline constexpr int kLmMaxParams = 6;
-static_assert(kLmMaxParams <= kMaxFisherParams);
+// Largest parameter count of a model: a multi-emitter fit of up to 5 integrated Gaussians
+// (localization/multi_fit.h: x, y, N per emitter, a shared bg and σ). Only LmSettings and
+// LmResult are this wide; lm_fit's own arrays are sized by the model's count.
+inline constexpr int kLmMaxEmitters = 5;
+inline constexpr int kLmMaxParams = 3 * kLmMaxEmitters + 2;
 // "Unbounded" in LmSettings' bounds and steps.
 inline constexpr double kLmUnbounded = 1e300;
 
@@ -86,6 +88,33 @@ struct LmResult {
   double bkgstd;       // std of (data − μ) over the ROI [e⁻]
   int32_t iterations;  // trial steps taken
   LmStatus status;
+  // Degrees of freedom of the deviance −2·log_likelihood: pixels less free parameters. Under the
+  // model the deviance is ≈ χ² with dof degrees (goodness_of_fit_p, localization/gof.h).
+  int32_t dof;
+  int32_t reserved;  // 0: no padding bytes, so equal results compare equal byte for byte
+};
+
+// Controls of multi_emitter_fit.
+struct MultiFitSettings {
+  int max_emitters = kLmMaxEmitters;  // 1…kLmMaxEmitters
+  // Likelihood-ratio test: m more emitters (3m parameters) are accepted when the χ² = −2·log L
+  // falls by more than lrt_threshold[m], the χ²_{3m} quantile at 1 − p (multi_fit_settings).
+  double lrt_threshold[kLmMaxEmitters] = {};
+  // When one more emitter falls short of lrt_threshold[1] but beats this (χ²₃ at p = 0.01), two
+  // more are tried against lrt_threshold[2].
+  double lookahead_threshold = 11.345;
+  // Growth is skipped when no fit with more emitters could pass the test: when the deviance
+  // −2·log L of the accepted fit, less the threshold, is below the quantile at this z-score
+  // (−3.09: 0.1 %) of the χ² its larger model's deviance follows. Most isolated spots stop there
+  // after one fit.
+  double gate_z = -1.28;
+};
+
+// One multi-emitter fit: the accepted model's LmResult (θ and CRLB in LmMultiGaussian's order,
+// the CRLB from the joint Fisher information) and its number of emitters (0: nothing usable).
+struct MultiFitResult {
+  LmResult fit;
+  int32_t emitters;
 };
 
 namespace lm_detail {
@@ -254,6 +283,7 @@ SMLM_HD LmResult lm_fit(const Model& model, const float* roi, const float* varia
   r.log_likelihood = r.bkgstd = NAN;
   r.iterations = 0;
   r.status = LmStatus::non_finite;
+  r.dof = r.reserved = 0;
   const int npix = w * h;
   if (w < 1 || h < 1 || npix > kLmMaxPixels) return r;
 
@@ -397,6 +427,7 @@ SMLM_HD LmResult lm_fit(const Model& model, const float* roi, const float* varia
   if (nf == 0) status = LmStatus::converged;
 
   for (int p = 0; p < kParams; ++p) r.theta[p] = theta[p];
+  r.dof = npix - nf;
   const double deviance = cur.nll + c;  // ≥ 0 up to rounding
   r.log_likelihood = deviance > 0 ? -deviance : 0.0;
   const double mean = cur.sum_res / npix, var = cur.sum_res2 / npix - mean * mean;
@@ -407,7 +438,7 @@ SMLM_HD LmResult lm_fit(const Model& model, const float* roi, const float* varia
     double f[kParams * kParams], inv[kParams * kParams];
     for (int i = 0; i < nf; ++i)
       for (int j = 0; j < nf; ++j) f[i * nf + j] = cur.hess[fi[i] * kParams + fi[j]];
-    if (invert_spd(f, nf, inv)) {
+    if (invert_spd<kParams>(f, nf, inv)) {
       for (int i = 0; i < nf; ++i) r.crlb[fi[i]] = inv[i * nf + i];
       // A position whose standard deviation exceeds the ROI is not determined by the data (no
       // spot: N at its bound, a flat ROI): the information is singular at the ROI's scale.

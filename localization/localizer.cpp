@@ -9,10 +9,13 @@
 #include <iterator>
 #include <span>
 #include <sstream>
+#include <string>
 #include <string_view>
+#include <utility>
 
 #include "core/error.h"
 #include "kernels/parallel_for.h"
+#include "localization/batch_fit_kernel.h"
 #include "localization/detect_batch.h"
 #include "localization/lm_models.h"
 #include "localization/roi.h"
@@ -36,16 +39,31 @@ const FitSettings& validated(const CameraModel& camera, const LocalizeSettings& 
     s.camera_maps->validate();
     s.camera_maps->check_camera(camera);
   }
+  SMLM_CHECK(s.min_p_value >= 0 && s.min_p_value < 1,
+             "minimum goodness-of-fit p-value must be in [0, 1), got " << s.min_p_value);
+  if (s.multi_emitter) {
+    SMLM_CHECK(!s.is_3d() && s.fit.fitter == Fitter::lm,
+               "multi-emitter fitting runs on the lm fitter with the 2D Gaussian only");
+    SMLM_CHECK(s.max_emitters >= 1 && s.max_emitters <= kLmMaxEmitters,
+               "max emitters must be 1.." << kLmMaxEmitters << ", got " << s.max_emitters);
+    SMLM_CHECK(
+        2 * s.fit.roi_radius + 1 <= LmIntegratedGaussian::kMaxSide,
+        "multi-emitter fitting takes ROIs up to " << LmIntegratedGaussian::kMaxSide << " px");
+  }
   return s.fit;
 }
 
-enum class Outcome : uint8_t { skipped, rejected, fitted };
+// merged: a multi-emitter fit whose emitters all belong to other candidates' ROIs.
+enum class Outcome : uint8_t { skipped, rejected, fitted, merged };
 
 struct Slot {
   Outcome outcome = Outcome::skipped;
   bool placed = false;  // the ROI fits in the frame
   int x0 = 0, y0 = 0;   // ROI origin in the frame
   FitResult fit{};
+  // Multi-emitter fits: the further emitters this ROI reports (fit is the first).
+  int extra = 0;
+  FitResult more[kLmMaxEmitters - 1];
 };
 
 // The 3D acceptance rule (see Localizer::localize).
@@ -117,7 +135,9 @@ Localizer::Localizer(const CameraModel& camera, const LocalizeSettings& s)
     if (s.is_3d())
       rows_ = FitRows(camera_, s.calibration->pixel_size_nm,
                       s.psf == PsfModel::astigmatic ? &lm_->model().astigmatic : nullptr);
-    if (s.fit.device.is_cuda())
+    if (s.multi_emitter) multi_ = multi_fit_settings(s.max_emitters, s.multi_p_value);
+    // Multi-emitter fits need each ROI's neighbours, which the CPU's detection knows.
+    if (s.fit.device.is_cuda() && !s.multi_emitter)
       detector_ =
           std::make_unique<BatchDetector>(camera_, s.detection, s.fit.roi_radius, s.fit.device);
   }
@@ -135,10 +155,15 @@ LocalizationTable Localizer::localize(const FrameWindow& window) {
 std::string Localizer::summary() const {
   std::ostringstream os;
   os << stats_.frames << " frames: " << stats_.fitted << " localizations (" << stats_.candidates
-     << " candidates, " << stats_.rejected << " rejected fits; " << to_string(settings_.fit.fitter)
-     << " fitter, " << to_string(settings_.psf) << " PSF, " << 2 * settings_.fit.roi_radius + 1
-     << " px ROIs, " << (settings_.camera_maps ? "sCMOS maps, " : "") << "on "
-     << settings_.fit.device.name() << ")";
+     << " candidates, " << stats_.rejected << " rejected fits; ";
+  if (settings_.multi_emitter) os << stats_.merged << " candidates merged into neighbours' fits; ";
+  os << to_string(settings_.fit.fitter) << " fitter, " << to_string(settings_.psf) << " PSF, "
+     << 2 * settings_.fit.roi_radius + 1 << " px ROIs, "
+     << (settings_.multi_emitter
+             ? "multi-emitter <= " + std::to_string(settings_.max_emitters) + ", "
+             : std::string())
+     << (settings_.camera_maps ? "sCMOS maps, " : "") << "on " << settings_.fit.device.name()
+     << ")";
   return os.str();
 }
 
@@ -154,10 +179,12 @@ LocalizationTable Localizer::localize(const std::vector<ImageF>& frames, int64_t
   const int radius = settings_.fit.roi_radius, size = 2 * radius + 1;
   const bool is_3d = settings_.is_3d();
   // An LM result into its slot, judged by the rejection rule.
+  const double min_p = settings_.min_p_value;
+  auto good = [&](const FitResult& f) { return min_p <= 0 || f.p_value >= min_p; };
   auto judge = [&](const LmResult& r, Slot& slot) {
     slot.fit = to_fit_result(r);
     const bool ok = is_3d ? usable_3d(r, lm_->settings()) : fitter_.usable(slot.fit, size, size);
-    slot.outcome = ok ? Outcome::fitted : Outcome::rejected;
+    slot.outcome = ok && good(slot.fit) ? Outcome::fitted : Outcome::rejected;
   };
 
   std::vector<int64_t> first(nf + 1, 0);  // first candidate index of each frame
@@ -235,7 +262,83 @@ LocalizationTable Localizer::localize(const std::vector<ImageF>& frames, int64_t
       variance_e2(c, size, size, variance);
     };
 
-    if (lm_) {
+    if (lm_ && settings_.multi_emitter) {
+      // Each placed ROI with the other candidates inside it as seeds (nearest first).
+      constexpr int kSeeds = MultiFitKernel::kMaxSeeds;
+      std::vector<int64_t> placed;
+      for (int64_t i = 0; i < total; ++i)
+        if (slots[i].placed) placed.push_back(i);
+      const int64_t n = static_cast<int64_t>(placed.size()), npix = int64_t{size} * size;
+      RoiBatch batch;
+      batch.w = batch.h = size;
+      batch.initial_sigma_px = settings_.fit.initial_sigma_px;
+      batch.pixels.resize(static_cast<size_t>(n * npix));
+      batch.seeds.assign(static_cast<size_t>(n * 2 * kSeeds), NAN);
+      if (scmos) batch.variance.resize(batch.pixels.size());
+      // The candidates of frame f with y in [y_lo, y_hi] (they are in raster order).
+      auto rows = [&](int64_t f, double y_lo, double y_hi) {
+        const std::vector<Candidate>& c = candidates[f];
+        auto lo = std::lower_bound(c.begin(), c.end(), y_lo,
+                                   [](const Candidate& a, double y) { return a.y < y; });
+        auto hi = std::upper_bound(lo, c.end(), y_hi,
+                                   [](double y, const Candidate& a) { return y < a.y; });
+        return std::span<const Candidate>(lo, hi);
+      };
+      kernels::parallel_for(n, [&](int64_t b) {
+        const int64_t i = placed[b], f = frame_of[i];
+        const Slot& slot = slots[i];
+        roi_of(i, batch.pixels.data() + b * npix);
+        if (scmos) variance_of(i, batch.variance.data() + b * npix);
+        const Candidate& c = candidates[f][i - first[f]];
+        std::pair<int, const Candidate*> near[kSeeds];
+        int m = 0;
+        for (const Candidate& o : rows(f, slot.y0, slot.y0 + size - 1)) {
+          if (&o == &c || o.x < slot.x0 || o.x >= slot.x0 + size) continue;
+          const int d2 = (o.x - c.x) * (o.x - c.x) + (o.y - c.y) * (o.y - c.y);
+          int at = m < kSeeds ? m++ : kSeeds;
+          while (at > 0 && near[at - 1].first > d2) {
+            if (at < kSeeds) near[at] = near[at - 1];
+            --at;
+          }
+          if (at < kSeeds) near[at] = {d2, &o};
+        }
+        double* sd = batch.seeds.data() + b * 2 * kSeeds;
+        for (int k = 0; k < m; ++k) {
+          sd[2 * k] = near[k].second->x - slot.x0;
+          sd[2 * k + 1] = near[k].second->y - slot.y0;
+        }
+      });
+      std::vector<MultiFitResult> results;
+      lm_->fit_multi(batch, multi_, results);
+      // Each emitter is kept by the ROI of the candidate nearest to it, and only there.
+      kernels::parallel_for(n, [&](int64_t b) {
+        const int64_t i = placed[b], f = frame_of[i];
+        Slot& slot = slots[i];
+        const MultiFitResult& r = results[b];
+        const Candidate* own = &candidates[f][i - first[f]];
+        int kept = 0;
+        bool any_usable = false;
+        for (int e = 0; e < r.emitters; ++e) {
+          const FitResult fe = emitter_fit_result(r.fit, e);
+          if (!fitter_.usable(fe, size, size) || !good(fe)) continue;
+          any_usable = true;
+          const double x = slot.x0 + fe.theta[G::kX], y = slot.y0 + fe.theta[G::kY];
+          const Candidate* best = own;
+          double best_d2 = (x - own->x) * (x - own->x) + (y - own->y) * (y - own->y);
+          const double reach = std::sqrt(best_d2);
+          for (const Candidate& o : rows(f, y - reach, y + reach)) {
+            const double d2 = (x - o.x) * (x - o.x) + (y - o.y) * (y - o.y);
+            if (d2 < best_d2 || (d2 == best_d2 && &o < best)) best_d2 = d2, best = &o;
+          }
+          if (best != own) continue;
+          (kept == 0 ? slot.fit : slot.more[kept - 1]) = fe;
+          ++kept;
+        }
+        slot.extra = kept > 0 ? kept - 1 : 0;
+        slot.outcome =
+            kept > 0 ? Outcome::fitted : (any_usable ? Outcome::merged : Outcome::rejected);
+      });
+    } else if (lm_) {
       // All ROIs of the batch in one batched fit.
       std::vector<int64_t> placed;
       for (int64_t i = 0; i < total; ++i)
@@ -260,29 +363,34 @@ LocalizationTable Localizer::localize(const std::vector<ImageF>& frames, int64_t
         roi_of(i, roi);
         if (scmos) variance_of(i, variance);
         slot.fit = fitter_.fit(roi, size, size, nullptr, scmos ? variance : nullptr);
-        slot.outcome = fitter_.usable(slot.fit, size, size) ? Outcome::fitted : Outcome::rejected;
+        slot.outcome = fitter_.usable(slot.fit, size, size) && good(slot.fit) ? Outcome::fitted
+                                                                              : Outcome::rejected;
       });
     }
   }
   const int64_t total = first[nf];
 
-  int64_t fitted = 0, rejected = 0;
+  int64_t fitted = 0, rejected = 0, merged = 0;
   for (const Slot& s : slots) {
-    fitted += s.outcome == Outcome::fitted;
+    fitted += s.outcome == Outcome::fitted ? 1 + s.extra : 0;
     rejected += s.outcome == Outcome::rejected;
+    merged += s.outcome == Outcome::merged;
   }
   stats_.frames += nf;
   stats_.candidates += total;
   stats_.fitted += fitted;
   stats_.rejected += rejected;
+  stats_.merged += merged;
 
   LocalizationTable table = rows_.table(static_cast<size_t>(fitted));
   size_t row = 0;
   for (int64_t f = 0; f < nf; ++f)
     for (int64_t i = first[f]; i < first[f + 1]; ++i) {
       const Slot& s = slots[i];
-      if (s.outcome == Outcome::fitted)
-        rows_.write(table, row++, first_frame + f, s.x0, s.y0, s.fit);
+      if (s.outcome != Outcome::fitted) continue;
+      rows_.write(table, row++, first_frame + f, s.x0, s.y0, s.fit);
+      for (int e = 0; e < s.extra; ++e)
+        rows_.write(table, row++, first_frame + f, s.x0, s.y0, s.more[e]);
     }
   return table;
 }

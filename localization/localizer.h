@@ -52,14 +52,27 @@ struct LocalizeSettings {
   // camera_maps_origin.
   std::shared_ptr<const CameraMaps> camera_maps;
   std::optional<SensorOrigin> camera_maps_origin;
+  // Multi-emitter fitting (ThunderSTORM's MFA; localization/multi_fit.h; LM fitter, 2D Gaussian):
+  // each ROI is fitted with 1…max_emitters emitters sharing bg and σ, started with one emitter at
+  // each other candidate inside it and grown at the largest residual while the likelihood-ratio
+  // test passes at multi_p_value. An emitter is reported by the ROI of the candidate nearest to
+  // it only, so overlapping ROIs report each molecule once. On a CUDA device the fits run there
+  // but detection and ROIs on the CPU.
+  bool multi_emitter = false;
+  int max_emitters = kLmMaxEmitters;
+  double multi_p_value = 1e-6;
+  // Goodness-of-fit filter: fits whose p_value (FitResult::p_value) is below this are rejected.
+  double min_p_value = 0;
 
   bool is_3d() const { return psf != PsfModel::integrated_gaussian; }
 };
 
 // Counts since the Localizer was made. candidates = fitted + rejected + skipped, where skipped
-// candidates sit in frames smaller than the ROI.
+// candidates sit in frames smaller than the ROI. With multi-emitter fitting, fitted counts
+// localizations (a ROI may give several) and merged the candidates whose ROI reported none of its
+// own (their molecules are reported by a neighbour's ROI).
 struct LocalizeStats {
-  int64_t frames = 0, candidates = 0, fitted = 0, rejected = 0;
+  int64_t frames = 0, candidates = 0, fitted = 0, rejected = 0, merged = 0;
 };
 
 class BatchDetector;
@@ -117,6 +130,7 @@ class Localizer final : public FrameLocalizer {
   std::unique_ptr<BatchFitter> lm_;  // when settings_.fit.fitter == Fitter::lm
   // LM on a CUDA device: detection on the GPU, its ROIs fitted where they are.
   std::unique_ptr<BatchDetector> detector_;
+  MultiFitSettings multi_{};  // settings_.multi_emitter: the likelihood-ratio test's thresholds
   LocalizeStats stats_;
 };
 

@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "localization/crlb.h"
+#include "localization/gof.h"
 #include "localization/lm_models.h"
 #include "localization/poisson_deviance.h"
 #include "localization/roi.h"
@@ -205,6 +206,7 @@ FitResult MleFitter::fit(const float* roi, int w, int h, const double* start,
     sum2 += res * res;
   }
   r.log_likelihood = ll;
+  r.p_value = goodness_of_fit_p(ll, n - (s_.fixed_sigma ? 4 : 5));
   const double mean = sum / n;
   r.bkgstd = std::sqrt(std::max(0.0, sum2 / n - mean * mean));
 
@@ -253,6 +255,17 @@ FitResult to_fit_result(const LmResult& r) {
   f.bkgstd = r.bkgstd;
   f.iterations = r.iterations;
   f.converged = r.status == LmStatus::converged;
+  f.p_value = goodness_of_fit_p(r.log_likelihood, r.dof);
+  return f;
+}
+
+FitResult emitter_fit_result(const LmResult& r, int e) {
+  FitResult f = to_fit_result(r);
+  const int x = e == 0 ? 0 : 5 + 3 * (e - 1);
+  for (int p = 0; p < 3; ++p) {
+    f.theta[p] = r.theta[x + p];
+    f.crlb[p] = r.crlb[x + p];
+  }
   return f;
 }
 

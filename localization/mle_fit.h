@@ -3,6 +3,7 @@
 // the fit settings the Localizer shares between Ceres and the batched LM fitter.
 #pragma once
 
+#include <cmath>
 #include <string_view>
 
 #include "kernels/device.h"
@@ -41,11 +42,18 @@ struct FitResult {
   double bkgstd;   // std of (data − model) over the ROI [e⁻]
   int iterations;  // Ceres iterations (successful + unsuccessful steps)
   bool converged;  // Ceres reported convergence and the CRLB exists
+  // Goodness of fit: P(χ² ≥ −2·log_likelihood) with pixels − free parameters degrees of freedom
+  // (localization/gof.h); near 0 for overlapping spots fitted as one. NaN when unknown.
+  double p_value = NAN;
 };
 
 // A 2D LM result (localization/lm_fit.h) in MleFitter's terms, so that one rule
 // (MleFitter::usable) judges both fitters.
 FitResult to_fit_result(const LmResult& r);
+// Emitter e of a multi-emitter LM result (localization/multi_fit.h, θ in LmMultiGaussian's order)
+// as a single-emitter FitResult: its x, y, N and CRLBs (from the joint Fisher information), the
+// shared bg and σ, and the joint fit's likelihood, p-value and status.
+FitResult emitter_fit_result(const LmResult& r, int e);
 
 class MleFitter {
  public:

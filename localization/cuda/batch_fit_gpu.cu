@@ -17,8 +17,9 @@ namespace smlm::localization {
 struct GpuBatchFit::Impl {
   int device = 0;
   kernels::DeviceBuffer<float> pixels, variance;
-  kernels::DeviceBuffer<double> starts;
+  kernels::DeviceBuffer<double> starts;  // also a multi-emitter batch's seeds
   kernels::DeviceBuffer<LmResult> results;
+  kernels::DeviceBuffer<MultiFitResult> multi_results;
   kernels::DeviceBuffer<float> spline;  // device copy of the spline coefficients
   const float* spline_host = nullptr;   // what it copies
   size_t spline_size = 0;
@@ -41,7 +42,7 @@ void launch(GpuBatchFit::Impl& impl, const Model& model, const LmSettings& setti
   impl.results.grow(static_cast<size_t>(n));
   const BatchFitKernel<Model> kernel{model,  settings, pixels, variance,
                                      starts, w,        h,      impl.results.data()};
-  // 255 registers and 2.4–4.6 KB of stack per thread (ptxas -v, sm_90): small blocks.
+  // 255 registers and 2.7–4.5 KB of stack per thread (ptxas -v, sm_90): small blocks.
   kernels::parallel_for_gpu(n, kernel, nullptr, 64);
   SMLM_CUDA_CHECK(
       cudaMemcpy(results, impl.results.data(), n * sizeof(LmResult), cudaMemcpyDeviceToHost));
@@ -121,6 +122,30 @@ void GpuBatchFit::fit_device(const LmCubicSpline& model, const LmSettings& setti
   SMLM_CUDA_CHECK(cudaSetDevice(impl_->device));
   launch(*impl_, on_device(*impl_, model), settings, device_pixels, device_variance, nullptr, n, w,
          h, results);
+}
+
+void GpuBatchFit::fit_multi(const LmSettings& settings, const MultiFitSettings& multi,
+                            const RoiBatch& batch, MultiFitResult* results) {
+  SMLM_CUDA_CHECK(cudaSetDevice(impl_->device));
+  Impl& impl = *impl_;
+  upload(impl.pixels, batch.pixels.data(), batch.pixels.size());
+  upload(impl.variance, batch.variance.data(), batch.variance.size());
+  upload(impl.starts, batch.seeds.data(), batch.seeds.size());
+  const int64_t n = batch.count();
+  impl.multi_results.grow(static_cast<size_t>(n));
+  const MultiFitKernel kernel{settings,
+                              multi,
+                              batch.initial_sigma_px,
+                              impl.pixels.data(),
+                              batch.variance.empty() ? nullptr : impl.variance.data(),
+                              batch.seeds.empty() ? nullptr : impl.starts.data(),
+                              batch.w,
+                              batch.h,
+                              impl.multi_results.data()};
+  // Up to 17-parameter systems per thread (a deeper stack than the single fits'): small blocks.
+  kernels::parallel_for_gpu(n, kernel, nullptr, 32);
+  SMLM_CUDA_CHECK(cudaMemcpy(results, impl.multi_results.data(), n * sizeof(MultiFitResult),
+                             cudaMemcpyDeviceToHost));
 }
 
 }  // namespace smlm::localization

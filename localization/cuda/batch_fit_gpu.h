@@ -43,6 +43,10 @@ class GpuBatchFit {
                   const float* device_pixels, int64_t n, int w, int h, LmResult* results,
                   const float* device_variance = nullptr);
 
+  // Multi-emitter fits (BatchFitKernel's MultiFitKernel) of batch.count() ROIs into results (host).
+  void fit_multi(const LmSettings& settings, const MultiFitSettings& multi, const RoiBatch& batch,
+                 MultiFitResult* results);
+
   struct Impl;  // device buffers (defined by the .cu; public for its helpers)
 
  private:

@@ -39,4 +39,9 @@ void GpuBatchFit::fit_device(const LmCubicSpline&, const LmSettings&, const floa
   throw Error("GPU fitting: smlm was built without CUDA");
 }
 
+void GpuBatchFit::fit_multi(const LmSettings&, const MultiFitSettings&, const RoiBatch&,
+                            MultiFitResult*) {
+  throw Error("GPU fitting: smlm was built without CUDA");
+}
+
 }  // namespace smlm::localization

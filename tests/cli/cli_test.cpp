@@ -86,6 +86,58 @@ TEST(Cli, SimulateLocalizeRenderEvaluate) {
   EXPECT_EQ(out.find('\r'), std::string::npos);
 }
 
+// Multi-emitter fitting on a crowded movie: more molecules found, closer; the goodness-of-fit
+// column and its filter; one-line errors for impossible flags.
+TEST(Cli, LocalizeMultiEmitter) {
+  TempDir dir;
+  std::string out;
+  ASSERT_EQ(smlm("simulate -o " + dir / "movie.tif" + " --truth " + dir / "truth.csv" +
+                     " --frames 8 --size 64 --density 3 --photons 2000 --background 20"
+                     " --k-off 0 --seed 3",
+                 &out),
+            0)
+      << out;
+  ASSERT_EQ(smlm("localize " + dir / "movie.tif" + " -o " + dir / "single.csv", &out), 0) << out;
+  ASSERT_EQ(smlm("localize " + dir / "movie.tif" + " -o " + dir / "multi.csv" +
+                     " --multi-emitter --max-emitters 3",
+                 &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("multi-emitter <= 3"), std::string::npos) << out;
+  double jaccard[2], rmse[2];
+  for (int m = 0; m < 2; ++m) {
+    ASSERT_EQ(smlm("evaluate " + dir / (m ? "multi.csv" : "single.csv") + " --truth " +
+                       dir / "truth.csv" + " --radius 100",
+                   &out),
+              0)
+        << out;
+    jaccard[m] = json_number(out, "jaccard");
+    rmse[m] = json_number(out, "rmse_lateral_nm");
+  }
+  EXPECT_GT(jaccard[1], jaccard[0]);
+  EXPECT_LT(rmse[1], rmse[0]);
+  const LocalizationTable single = io::read_thunderstorm_csv(dir / "single.csv");
+  ASSERT_TRUE(single.has(col::p_value));
+  ASSERT_EQ(
+      smlm("localize " + dir / "movie.tif" + " -o " + dir / "good.csv" + " --min-p-value 0.001",
+           &out),
+      0)
+      << out;
+  const LocalizationTable good = io::read_thunderstorm_csv(dir / "good.csv");
+  EXPECT_LT(good.size(), single.size());
+  for (double p : good[col::p_value]) EXPECT_GE(p, 0.001);
+
+  for (const auto& [flags, what] :
+       {std::pair<std::string, std::string>{"--multi-emitter --max-emitters 9", "--max-emitters"},
+        {"--max-emitters 3", "need --multi-emitter"},
+        {"--multi-emitter --fitter ceres", "multi-emitter fitting runs on the lm fitter"},
+        {"--min-p-value 1", "--min-p-value"}}) {
+    EXPECT_NE(smlm("localize " + dir / "movie.tif" + " -o " + dir / "bad.csv " + flags, &out), 0);
+    expect_one_line_error(out, what);
+    EXPECT_FALSE(fs::exists(dir / "bad.csv"));
+  }
+}
+
 // Localizations of isolated molecules (no other within 700 nm in their frame) against the truth:
 // how many were found within 100 nm, their RMSE and √mean(CRLB) [nm] from uncertainty_xy.
 struct Recovery {

@@ -82,9 +82,9 @@ TEST(Localizer, FindsSparseEmittersAtTheRightPositions) {
   Localizer loc(plain_camera(), LocalizeSettings{});
   const LocalizationTable t = loc.localize(to_adu(m, plain_camera()), 10);
 
-  const std::vector<std::string> names = {"frame",        "x",      "y",      "sigma",
-                                          "intensity",    "offset", "bkgstd", "uncertainty_xy",
-                                          "loglikelihood"};
+  const std::vector<std::string> names = {"frame",         "x",      "y",      "sigma",
+                                          "intensity",     "offset", "bkgstd", "uncertainty_xy",
+                                          "loglikelihood", "p_value"};
   ASSERT_EQ(t.num_columns(), names.size());
   for (size_t c = 0; c < names.size(); ++c) EXPECT_EQ(t.columns()[c].name, names[c]);
   EXPECT_EQ(t.columns()[1].unit, "nm");
@@ -182,7 +182,7 @@ TEST(Localizer, FramesSmallerThanTheRoiAreSkippedAndEmptyBatchesHaveColumns) {
   Localizer loc(plain_camera(), LocalizeSettings{});
   const LocalizationTable empty = loc.localize({}, 0);
   EXPECT_EQ(empty.size(), 0u);
-  EXPECT_EQ(empty.num_columns(), 9u);
+  EXPECT_EQ(empty.num_columns(), 10u);
   ImageF tiny(5, 5, 100.0f);
   tiny(2, 2) = 400.0f;
   const LocalizationTable t = loc.localize({tiny}, 0);

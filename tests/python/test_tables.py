@@ -18,7 +18,7 @@ def locs():
 
 def test_the_dict_form(locs):
     assert list(locs) == ["frame", "x_nm", "y_nm", "sigma_nm", "intensity", "offset", "bkgstd",
-                          "uncertainty_xy_nm", "loglikelihood"]
+                          "uncertainty_xy_nm", "loglikelihood", "p_value"]
     assert locs["frame"].dtype == np.int64
     assert locs["frame"].min() >= 1 and locs["frame"].max() <= 30
     assert all(v.dtype == np.float64 for k, v in locs.items() if k != "frame")

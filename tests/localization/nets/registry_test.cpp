@@ -35,7 +35,7 @@ TEST(Registry, MleIsTheClassicLocalizer) {
   const auto l = make_localizer(CameraModel{}, o);
   EXPECT_NE(dynamic_cast<Localizer*>(l.get()), nullptr);
   EXPECT_EQ(l->frames_before(), 0);
-  EXPECT_EQ(l->empty_table().num_columns(), 9u);
+  EXPECT_EQ(l->empty_table().num_columns(), 10u);
   o.method.clear();  // no model: the classic pipeline
   EXPECT_NE(dynamic_cast<Localizer*>(make_localizer(CameraModel{}, o).get()), nullptr);
 }
