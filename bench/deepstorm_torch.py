@@ -1,18 +1,23 @@
 #!/usr/bin/env python3
 """Deep-STORM's architecture in PyTorch, timed on the CPU the way bench/deepstorm_bench.cpp times
 smlm's: inference frames/s on 64x64 and 256x256 frames and training steps/s (batch 16 of 26x26
-patches), for the published net (upsampling 8, widths 32/64/128/512) and the small one (4, /4).
-Usage: python3 bench/deepstorm_torch.py [threads]   (skips with a message without torch)."""
+patches), for the published net (upsampling 8, widths 32/64/128/512) and the small one (4, /4);
+and the same nets' inference through ONNX Runtime (exported in eval mode, BatchNorm folded into
+the convolutions by ORT, same intra-op threads; bench/peers.py).
+Usage: python3 bench/deepstorm_torch.py [threads [repeats]]   (default 2 threads, 1 run; rows
+of the best of `repeats` runs). Skips with a message without torch; the ONNX Runtime rows skip
+without onnxruntime (pip install torch onnx onnxruntime)."""
+import os
 import sys
-import time
 
-try:
-    import torch
-    import torch.nn as nn
-    import torch.nn.functional as F
-except ImportError:
-    print("deepstorm_torch: PyTorch is not installed (apt-get install python3-torch); skipped")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peers import onnx_rate, ort, rate, torch, versions  # noqa: E402
+
+if torch is None:
+    print("deepstorm_torch: PyTorch is not installed (pip install torch); skipped")
     sys.exit(0)
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 
 def block(cin, cout):
@@ -30,19 +35,13 @@ def deepstorm(upsampling=8, widths=(32, 64, 128, 512)):
     return nn.Sequential(*layers)
 
 
-def rate(fn, min_time=2.0):
-    fn()  # warm-up
-    n, t0 = 0, time.perf_counter()
-    while time.perf_counter() - t0 < min_time:
-        fn()
-        n += 1
-    return n / (time.perf_counter() - t0)
-
-
 def main():
     threads = int(sys.argv[1]) if len(sys.argv) > 1 else 2
+    repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 1
     torch.set_num_threads(threads)
-    print(f"torch {torch.__version__}, {threads} threads")
+    print(f"{versions()}, {threads} threads, best of {repeats}")
+    if ort is None:
+        print("onnxruntime is not installed (pip install onnx onnxruntime): its rows skipped")
     g = torch.exp(-0.5 * torch.arange(-3, 4, dtype=torch.float32) ** 2)
     g = (g[:, None] * g[None, :])
     g = (g / g.sum()).reshape(1, 1, 7, 7)
@@ -53,8 +52,11 @@ def main():
         with torch.no_grad():
             for side in (64, 256):
                 x = torch.full((1, 1, side, side), 0.1)
-                r = rate(lambda: net(x))
-                print(f"{name} inference {side}x{side}: {r:.3f} frames/s")
+                r = rate(lambda: net(x), 2.0, repeats)
+                line = f"{name} inference {side}x{side}: torch {r:.3f} frames/s"
+                if ort is not None:
+                    line += f", onnxruntime {onnx_rate(net, x, threads, 2.0, repeats):.3f}"
+                print(line, flush=True)
         net.train()
         opt = torch.optim.Adam(net.parameters(), lr=1e-3)
         x = torch.randn(16, 1, patch, patch)
@@ -68,7 +70,8 @@ def main():
             loss.backward()
             opt.step()
 
-        print(f"{name} training (batch 16, {patch}x{patch}): {rate(step, 5.0):.3f} steps/s")
+        r = rate(step, 5.0, repeats)
+        print(f"{name} training (batch 16, {patch}x{patch}): torch {r:.3f} steps/s", flush=True)
 
 
 if __name__ == "__main__":
