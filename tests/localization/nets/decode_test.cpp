@@ -288,7 +288,7 @@ TEST(DecodeTraining, SmallNetTrainsLocalizesAndResumes) {
   Trainer trainer(settings);
   const double first = trainer.validation_loss().value;
   const auto start = std::chrono::steady_clock::now();
-  const int steps = 600;
+  const int steps = 2000;
   while (trainer.steps_done() < steps) {
     trainer.step();
     if (trainer.steps_done() % settings.epoch_steps == 0) trainer.end_epoch();
@@ -310,14 +310,14 @@ TEST(DecodeTraining, SmallNetTrainsLocalizesAndResumes) {
   const auto e = reconstruction::evaluate(locs, t.truth, ms);
   std::printf("decode: %zu truth, %zu locs: recall %.3f precision %.3f RMSE %.1f nm\n",
               t.truth.size(), locs.size(), e.recall, e.precision, e.rmse_lateral_nm);
-  EXPECT_GE(e.recall, 0.7);
-  EXPECT_GE(e.precision, 0.7);
-  EXPECT_LT(e.rmse_lateral_nm, 45);
+  EXPECT_GE(e.recall, 0.85);
+  EXPECT_GE(e.precision, 0.9);
+  EXPECT_LT(e.rmse_lateral_nm, 30);
   for (auto c : {col::uncertainty_x, col::uncertainty_y, col::uncertainty_xy,
                  col::uncertainty_intensity, col::probability, col::intensity, col::offset})
     ASSERT_TRUE(locs.has(c)) << c;
-  // The predicted σ follows the actual error (within a factor 2 this early in training; bench/
-  // holds the calibration of well-trained models).
+  // The predicted σ follows the actual error (within 50 % this early in training; bench/ holds
+  // the calibration of longer-trained models).
   {
     double z2 = 0;
     int n = 0;
@@ -328,8 +328,8 @@ TEST(DecodeTraining, SmallNetTrainsLocalizesAndResumes) {
     }
     const double sd = std::sqrt(z2 / std::max(n, 1));
     std::printf("(x - x_true)/sigma_x: sd %.2f over %d\n", sd, n);
-    EXPECT_GT(sd, 0.5);
-    EXPECT_LT(sd, 2.0);
+    EXPECT_GT(sd, 0.67);
+    EXPECT_LT(sd, 1.5);
   }
 
   // Reload: the same outputs.
@@ -358,7 +358,7 @@ TEST(DecodeTraining, SmallNetTrainsLocalizesAndResumes) {
     const auto er = reconstruction::evaluate(rl, t.truth, ms);
     std::printf("decode + mle: %zu locs: recall %.3f RMSE %.1f nm\n", rl.size(), er.recall,
                 er.rmse_lateral_nm);
-    EXPECT_GE(er.recall, 0.6);
+    EXPECT_GE(er.recall, 0.7);
     EXPECT_TRUE(rl.has(col::loglikelihood));
     EXPECT_TRUE(rl.has(col::sigma));
   }
