@@ -26,37 +26,6 @@ bool ends_with(const std::string& s, const std::string& suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// Side view: (x or y, z) become the image's (x, y), z downwards from the smallest z unless --y0
-// is given; the drawn sigma is the larger of the lateral and axial uncertainties.
-void side_view(LocalizationTable& t, std::string_view lateral, reconstruction::RenderSettings& s) {
-  std::vector<double> across = t[lateral], depth = t[col::z];
-  if (lateral != col::x) t[col::x] = across;
-  t[col::y] = depth;
-  if (s.y0_nm == 0) {
-    double lo = 0;
-    for (double z : depth)
-      if (std::isfinite(z)) lo = std::min(lo, z);
-    s.y0_nm = std::floor(lo / s.pixel_size_nm) * s.pixel_size_nm;
-  }
-  if (t.has(col::uncertainty_xy) && t.has(col::uncertainty_z)) {
-    auto& u = t[col::uncertainty_xy];
-    const auto& uz = t[col::uncertainty_z];
-    for (size_t i = 0; i < u.size(); ++i) u[i] = std::max(u[i], uz[i]);
-  }
-}
-
-// The 1st and 99th percentiles of the finite values (a range of at least 1 nm).
-void percentile_range(const std::vector<double>& v, double& lo, double& hi) {
-  std::vector<double> f;
-  for (double x : v)
-    if (std::isfinite(x)) f.push_back(x);
-  SMLM_CHECK(!f.empty(), "render: the z column holds no finite value");
-  std::sort(f.begin(), f.end());
-  lo = f[f.size() / 100];
-  hi = f[f.size() - 1 - f.size() / 100];
-  if (hi - lo < 1) lo -= 0.5, hi += 0.5;
-}
-
 // Writes the image with a strip below it: the colour map from lo to hi with its ends labelled.
 void write_with_color_bar(const std::string& path, const reconstruction::RgbImage& img, double lo,
                           double hi) {
@@ -150,13 +119,13 @@ int run_render(int argc, char** argv) {
   LocalizationTable table = io::read_table(in, {table_pixel, 0, 0, 0});
   if (view != "xy" || color == "z")
     SMLM_CHECK(table.has(col::z), in << ": --view " << view << " and --color z need a z column");
-  if (view != "xy") side_view(table, view == "xz" ? col::x : col::y, s);
+  if (view != "xy") reconstruction::side_view(table, view == "xz" ? col::x : col::y, s);
 
   if (color == "z") {
     SMLM_CHECK(png, out << ": colour by z is written as PNG");
     double z_lo, z_hi;
     if (z_range.empty()) {
-      percentile_range(table[col::z], z_lo, z_hi);
+      reconstruction::percentile_range(table[col::z], z_lo, z_hi);
     } else {
       parse_range("--z-range", z_range, z_lo, z_hi, /*strict=*/true);
     }

@@ -247,4 +247,32 @@ RgbImage render_z_colored(const LocalizationTable& table, const RenderSettings& 
   return out;
 }
 
+void side_view(LocalizationTable& t, std::string_view lateral, RenderSettings& s) {
+  std::vector<double> across = t[lateral], depth = t[col::z];
+  if (lateral != col::x) t[col::x] = across;
+  t[col::y] = depth;
+  if (s.y0_nm == 0) {
+    double lo = 0;
+    for (double z : depth)
+      if (std::isfinite(z)) lo = std::min(lo, z);
+    s.y0_nm = std::floor(lo / s.pixel_size_nm) * s.pixel_size_nm;
+  }
+  if (t.has(col::uncertainty_xy) && t.has(col::uncertainty_z)) {
+    auto& u = t[col::uncertainty_xy];
+    const auto& uz = t[col::uncertainty_z];
+    for (size_t i = 0; i < u.size(); ++i) u[i] = std::max(u[i], uz[i]);
+  }
+}
+
+void percentile_range(const std::vector<double>& v, double& lo, double& hi) {
+  std::vector<double> f;
+  for (double x : v)
+    if (std::isfinite(x)) f.push_back(x);
+  SMLM_CHECK(!f.empty(), "render: the z column holds no finite value");
+  std::sort(f.begin(), f.end());
+  lo = f[f.size() / 100];
+  hi = f[f.size() - 1 - f.size() / 100];
+  if (hi - lo < 1) lo -= 0.5, hi += 0.5;
+}
+
 }  // namespace smlm::reconstruction

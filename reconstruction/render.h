@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/image.h"
@@ -66,5 +67,14 @@ void turbo_color(double t, uint8_t* rgb);
 // `percentile` of the non-empty pixels is full brightness). Needs a z column.
 RgbImage render_z_colored(const LocalizationTable& table, const RenderSettings& s, double z_min_nm,
                           double z_max_nm, double percentile = 99.5);
+
+// Turns `t` into a side view of its 3D localizations: (lateral, z) become the image's (x, y), with
+// `lateral` "x" or "y"; z downwards from the smallest z (rounded down to a pixel) unless s.y0_nm is
+// set; each drawn σ is the larger of uncertainty_xy and uncertainty_z. `t` must have a z column.
+void side_view(LocalizationTable& t, std::string_view lateral, RenderSettings& s);
+
+// The 1st and 99th percentiles of the finite values (widened to at least 1 nm apart): the z range
+// of a colour map when none is given. Throws smlm::Error when no value is finite.
+void percentile_range(const std::vector<double>& v, double& lo, double& hi);
 
 }  // namespace smlm::reconstruction

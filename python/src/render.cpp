@@ -16,41 +16,6 @@
 
 namespace smlm::python {
 
-namespace {
-
-// Side view, as the CLI's: (x or y, z) become the image's (x, y), z downwards from the smallest
-// z unless y0 is given; the drawn sigma is the larger of the lateral and axial uncertainties.
-void side_view(LocalizationTable& t, std::string_view lateral, reconstruction::RenderSettings& s) {
-  std::vector<double> across = t[lateral], depth = t[col::z];
-  if (lateral != col::x) t[col::x] = across;
-  t[col::y] = depth;
-  if (s.y0_nm == 0) {
-    double lo = 0;
-    for (double z : depth)
-      if (std::isfinite(z)) lo = std::min(lo, z);
-    s.y0_nm = std::floor(lo / s.pixel_size_nm) * s.pixel_size_nm;
-  }
-  if (t.has(col::uncertainty_xy) && t.has(col::uncertainty_z)) {
-    auto& u = t[col::uncertainty_xy];
-    const auto& uz = t[col::uncertainty_z];
-    for (size_t i = 0; i < u.size(); ++i) u[i] = std::max(u[i], uz[i]);
-  }
-}
-
-// The 1st and 99th percentiles of the finite values (a range of at least 1 nm), as the CLI's.
-void percentile_range(const std::vector<double>& v, double& lo, double& hi) {
-  std::vector<double> f;
-  for (double x : v)
-    if (std::isfinite(x)) f.push_back(x);
-  SMLM_CHECK(!f.empty(), "render: the z column holds no finite value");
-  std::sort(f.begin(), f.end());
-  lo = f[f.size() / 100];
-  hi = f[f.size() - 1 - f.size() / 100];
-  if (hi - lo < 1) lo -= 0.5, hi += 0.5;
-}
-
-}  // namespace
-
 void bind_render(py::module_& m) {
   m.def(
       "render",
@@ -96,12 +61,12 @@ void bind_render(py::module_& m) {
           reconstruction::RgbImage rgb;
           {
             py::gil_scoped_release release;
-            if (view != "xy") side_view(table, view == "xz" ? col::x : col::y, s);
+            if (view != "xy") reconstruction::side_view(table, view == "xz" ? col::x : col::y, s);
             double z_lo, z_hi;
             if (z_range) {
               std::tie(z_lo, z_hi) = *z_range;
             } else {
-              percentile_range(table[col::z], z_lo, z_hi);
+              reconstruction::percentile_range(table[col::z], z_lo, z_hi);
             }
             rgb = reconstruction::render_z_colored(table, s, z_lo, z_hi, percentile);
           }
@@ -113,7 +78,7 @@ void bind_render(py::module_& m) {
         ImageF image;
         {
           py::gil_scoped_release release;
-          if (view != "xy") side_view(table, view == "xz" ? col::x : col::y, s);
+          if (view != "xy") reconstruction::side_view(table, view == "xz" ? col::x : col::y, s);
           image = reconstruction::render(table, s);
         }
         const py::ssize_t h = image.height(), w = image.width();
