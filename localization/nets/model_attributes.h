@@ -6,6 +6,8 @@
 #include <string>
 
 #include "core/camera.h"
+#include "core/error.h"
+#include "kernels/device.h"
 #include "nn/checkpoint.h"
 
 namespace smlm::localization::nets {
@@ -20,5 +22,32 @@ int attribute_whole(const nn::Attributes& a, const std::string& key, double lo, 
 // "read_noise_e"; reading validates it.
 void put_camera(nn::Attributes& a, const CameraModel& c);
 CameraModel get_camera(const nn::Attributes& a);
+
+// Saves a family's model (a `net` member, the Layer) with its settings `attributes`, then `extra`
+// (training counters; they win on equal keys), and the optimizer's state when given.
+template <class Model>
+void save_net_model(const std::string& path, Model& model, nn::Optimizer* optimizer,
+                    nn::Attributes attributes, const nn::Attributes& extra) {
+  for (const auto& [k, v] : extra) attributes[k] = v;
+  nn::save_checkpoint(path, *model.net, optimizer, attributes);
+}
+
+// Loads a family's model: from_attributes(settings) builds it (its errors are prefixed with the
+// file's name), then its weights are read onto `device`.
+template <class Model, class FromAttributes>
+Model load_net_model(const std::string& path, kernels::Device device,
+                     FromAttributes from_attributes) {
+  const nn::Attributes a = nn::read_checkpoint_settings(path);
+  Model m = [&] {
+    try {
+      return from_attributes(a);
+    } catch (const Error& e) {
+      throw Error("checkpoint '" + path + "': " + e.what());
+    }
+  }();
+  m.to(device);
+  nn::load_checkpoint(path, *m.net, nullptr);
+  return m;
+}
 
 }  // namespace smlm::localization::nets

@@ -152,23 +152,11 @@ Model model_from_attributes(const nn::Attributes& a) {
 
 void save_model(const std::string& path, Model& model, nn::Optimizer* optimizer,
                 const nn::Attributes& extra) {
-  nn::Attributes a = model_attributes(model);
-  for (const auto& [k, v] : extra) a[k] = v;
-  nn::save_checkpoint(path, *model.net, optimizer, a);
+  save_net_model(path, model, optimizer, model_attributes(model), extra);
 }
 
 Model load_model(const std::string& path, kernels::Device device) {
-  const nn::Attributes a = nn::read_checkpoint_settings(path);
-  Model m = [&] {
-    try {
-      return model_from_attributes(a);
-    } catch (const Error& e) {
-      throw Error("checkpoint '" + path + "': " + e.what());
-    }
-  }();
-  m.to(device);
-  nn::load_checkpoint(path, *m.net, nullptr);
-  return m;
+  return load_net_model<Model>(path, device, model_from_attributes);
 }
 
 }  // namespace smlm::localization::nets::decode
