@@ -69,6 +69,16 @@ Tensor Tensor::reshape(const Shape& shape) const {
   return t;
 }
 
+Tensor Tensor::batch_range(int64_t first, int64_t count) const {
+  SMLM_CHECK(first >= 0 && count >= 0 && first + count <= shape_.n,
+             "samples " << first << "+" << count << " of " << shape_.str() << ": out of range");
+  Tensor t = *this;
+  t.shape_.n = count;
+  // The aliasing constructor: the view keeps the whole block alive and points into it.
+  t.storage_ = std::shared_ptr<float>(storage_, storage_.get() + first * (numel() / shape_.n));
+  return t;
+}
+
 void Tensor::fill(float value) {
   SMLM_CHECK(defined(), "fill of an undefined tensor");
   kernels::nn::fill(device_, numel(), data(), value);

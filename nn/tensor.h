@@ -52,6 +52,9 @@ class Tensor {
   float item(int64_t index = 0) const;
   // The same storage seen with another shape of equal numel.
   Tensor reshape(const Shape& shape) const;
+  // Samples [first, first + count) of the batch (dimension n): a view into this tensor's storage,
+  // no copy (e.g. a validation set run in chunks).
+  Tensor batch_range(int64_t first, int64_t count) const;
 
   void fill(float value);
   void zero() { fill(0.f); }

@@ -41,6 +41,20 @@ TEST(Tensor, CopiesShareCloneDoesNot) {
   EXPECT_EQ(a.to(kernels::Device::cpu()).data(), a.data()) << "to() the same device is free";
 }
 
+TEST(Tensor, BatchRangeIsAViewOfSomeSamples) {
+  std::vector<float> v(4 * 2 * 3);
+  for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i);
+  Tensor t = Tensor::from_host({4, 2, 3, 1}, v);
+  Tensor mid = t.batch_range(1, 2);
+  EXPECT_EQ(mid.shape(), (Shape{2, 2, 3, 1}));
+  EXPECT_EQ(mid.host(), std::vector<float>(v.begin() + 6, v.begin() + 18));
+  mid.fill(-1.f);  // the same storage
+  EXPECT_EQ(t.item(6), -1.f);
+  EXPECT_EQ(t.item(5), 5.f);
+  EXPECT_EQ(t.item(18), 18.f);
+  EXPECT_THROW(t.batch_range(3, 2), Error);
+}
+
 TEST(Tensor, CopyFromChecksSize) {
   Tensor a = Tensor::zeros({1, 1, 2, 2});
   a.copy_from(Tensor::full({4, 1, 1, 1}, 2.f));

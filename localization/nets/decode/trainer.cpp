@@ -125,25 +125,12 @@ double Trainer::step() {
 kernels::nn::PixelGmmParts Trainer::validation_loss() {
   kernels::nn::PixelGmmParts total;
   const int64_t n = val_.input.n(), chunk = s_.batch;
-  const auto in = val_.input.host(), tg = val_.targets.host(), ct = val_.counts.host(),
-             bg = val_.background.host();
-  const int64_t isz = val_.input.numel() / n, tsz = val_.targets.numel() / n,
-                bsz = val_.background.numel() / n;
-  auto part = [&](const std::vector<float>& v, int64_t i, int64_t m, int64_t size) {
-    return std::span<const float>(v.data() + i * size, static_cast<size_t>(m * size));
-  };
   for (int64_t i = 0; i < n; i += chunk) {
     const int64_t m = std::min(chunk, n - i);
-    const kernels::Device& d = s_.device;
-    const nn::Tensor x = nn::Tensor::from_host({m, val_.input.c(), val_.input.h(), val_.input.w()},
-                                               part(in, i, m, isz), d);
-    const nn::Tensor t =
-        nn::Tensor::from_host({m, val_.targets.c(), val_.targets.h(), 1}, part(tg, i, m, tsz), d);
-    const nn::Tensor c = nn::Tensor::from_host({m, 1, 1, 1}, part(ct, i, m, 1), d);
-    const nn::Tensor b = nn::Tensor::from_host({m, 1, val_.background.h(), val_.background.w()},
-                                               part(bg, i, m, bsz), d);
-    const auto p =
-        nn::pixel_gmm_loss(model_->net->forward(x, false), t, c, b, s_.bg_weight, false).parts;
+    const auto p = nn::pixel_gmm_loss(model_->net->forward(val_.input.batch_range(i, m), false),
+                                      val_.targets.batch_range(i, m), val_.counts.batch_range(i, m),
+                                      val_.background.batch_range(i, m), s_.bg_weight, false)
+                       .parts;
     total.value += m * p.value;
     total.count += m * p.count;
     total.localization += m * p.localization;

@@ -151,18 +151,11 @@ double Trainer::step() {
 double Trainer::validation_loss() {
   double total = 0;
   const int64_t n = val_input_.n(), chunk = s_.batch;
-  const auto in = val_input_.host(), tg = val_target_.host();
-  const int64_t isz = val_input_.numel() / n, tsz = val_target_.numel() / n;
   for (int64_t i = 0; i < n; i += chunk) {
     const int64_t m = std::min(chunk, n - i);
-    const nn::Tensor x = nn::Tensor::from_host(
-        {m, 1, val_input_.h(), val_input_.w()},
-        std::span<const float>(in.data() + i * isz, static_cast<size_t>(m * isz)), s_.device);
-    const nn::Tensor t = nn::Tensor::from_host(
-        {m, 1, val_target_.h(), val_target_.w()},
-        std::span<const float>(tg.data() + i * tsz, static_cast<size_t>(m * tsz)), s_.device);
-    total +=
-        m * deepstorm_loss(blur_, model_->net->forward(x, false), t, s_.l1_weight, false).value;
+    total += m * deepstorm_loss(blur_, model_->net->forward(val_input_.batch_range(i, m), false),
+                                val_target_.batch_range(i, m), s_.l1_weight, false)
+                     .value;
   }
   return total / n;
 }
