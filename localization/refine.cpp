@@ -31,6 +31,14 @@ MleRefiner::MleRefiner(const CameraModel& camera, FitSettings fit, double max_sh
   SMLM_CHECK(max_shift_px > 0, "refinement: maximum shift must be positive, got " << max_shift_px);
 }
 
+std::unique_ptr<MleRefiner> MleRefiner::for_net(const CameraModel& camera, FitSettings fit,
+                                                double psf_sigma_nm, double trained_sigma_nm,
+                                                double max_shift_px) {
+  fit.initial_sigma_px =
+      (psf_sigma_nm > 0 ? psf_sigma_nm : trained_sigma_nm) / camera.pixel_size_nm;
+  return std::make_unique<MleRefiner>(camera, fit, max_shift_px);
+}
+
 MleRefiner::~MleRefiner() = default;
 MleRefiner::MleRefiner(MleRefiner&&) noexcept = default;
 MleRefiner& MleRefiner::operator=(MleRefiner&&) noexcept = default;

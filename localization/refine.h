@@ -19,7 +19,7 @@
 namespace smlm::localization {
 
 struct RefineCandidate {
-  int frame = 0;     // index into the frames given to refine()
+  int frame = 0;        // index into the frames given to refine()
   double x = 0, y = 0;  // camera pixels, pixel centres at integers
 };
 
@@ -34,6 +34,11 @@ class MleRefiner {
   // candidate (a neighbour pulled them away) are rejected. Throws smlm::Error for impossible
   // settings.
   MleRefiner(const CameraModel& camera, FitSettings fit, double max_shift_px);
+  // A net's refiner: fits started (and, with fit.fixed_sigma, held) at σ = psf_sigma_nm, the
+  // user's, or when that is 0 at trained_sigma_nm, the σ the net was trained on.
+  static std::unique_ptr<MleRefiner> for_net(const CameraModel& camera, FitSettings fit,
+                                             double psf_sigma_nm, double trained_sigma_nm,
+                                             double max_shift_px);
   ~MleRefiner();
   MleRefiner(MleRefiner&&) noexcept;
   MleRefiner& operator=(MleRefiner&&) noexcept;

@@ -27,12 +27,8 @@ DecodeLocalizer::DecodeLocalizer(const CameraModel& camera, Model model,
                "--refine mle with --camera-maps: the refinement fits a uniform camera so far");
     SMLM_CHECK(model_.config.dims == 3,
                "--refine mle refines 2D models; this DECODE model is 3D (its z is the net's)");
-    FitSettings& f = settings_.fit;
-    f.fitter = Fitter::lm;
-    const double sigma_nm =
-        settings_.psf_sigma_nm > 0 ? settings_.psf_sigma_nm : model_.data.psf_sigma_nm;
-    f.initial_sigma_px = sigma_nm / camera_.pixel_size_nm;
-    refiner_ = std::make_unique<MleRefiner>(camera_, f, settings_.max_shift_px);
+    refiner_ = MleRefiner::for_net(camera_, settings_.fit, settings_.psf_sigma_nm,
+                                   model_.data.psf_sigma_nm, settings_.max_shift_px);
   }
 }
 

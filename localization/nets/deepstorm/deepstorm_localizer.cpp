@@ -29,12 +29,8 @@ DeepStormLocalizer::DeepStormLocalizer(const CameraModel& camera, Model model,
              "Deep-STORM window radius must be >= 0, got " << settings_.post.window_radius);
   model_.to(settings_.device);
   if (settings_.refine == Refine::mle) {
-    FitSettings& f = settings_.fit;
-    f.fitter = Fitter::lm;
-    const double sigma_nm =
-        settings_.psf_sigma_nm > 0 ? settings_.psf_sigma_nm : model_.data.psf_sigma_nm;
-    f.initial_sigma_px = sigma_nm / camera_.pixel_size_nm;
-    refiner_ = std::make_unique<MleRefiner>(camera_, f, settings_.max_shift_px);
+    refiner_ = MleRefiner::for_net(camera_, settings_.fit, settings_.psf_sigma_nm,
+                                   model_.data.psf_sigma_nm, settings_.max_shift_px);
   }
 }
 
