@@ -7,10 +7,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <mutex>
 
 #include "core/error.h"
 #include "kernels/parallel_for.h"
+#include "psf/pupil_fft.h"
+#include "psf/pupil_grid.h"
 #include "psf/zernike.h"
 
 namespace smlm::psf {
@@ -40,12 +41,6 @@ double laguerre(int p, double a, double x) {
     l1 = l2;
   }
   return l1;
-}
-
-// FFTW's planner is not thread-safe; execution on other arrays is.
-std::mutex& planner_mutex() {
-  static std::mutex m;
-  return m;
 }
 
 }  // namespace
@@ -113,29 +108,32 @@ double mask_phase(const PupilSettings& s, double rho, double theta) {
 struct PupilPsf::Plans {
   fftw_plan backward = nullptr, forward = nullptr;
   ~Plans() {
-    std::lock_guard<std::mutex> lock(planner_mutex());
+    std::lock_guard<std::mutex> lock(fftw_planner_mutex());
     if (backward) fftw_destroy_plan(backward);
     if (forward) fftw_destroy_plan(forward);
   }
 };
 
-PupilPsf::PupilPsf(PupilSettings s) : s_(std::move(s)) {
-  s_.validate();
-  const double dx = sample_nm();
-  const double f_na = s_.na / s_.wavelength_nm;                          // 1/nm
-  const double f_max = std::min(s_.na, s_.n_sample) / s_.wavelength_nm;  // pupil edge
-  half_ = (s_.window_px * s_.oversampling) / 2;
+PupilGrid make_pupil_grid(const PupilSettings& s) {
+  s.validate();
+  PupilGrid g;
+  const double dx = s.pixel_size_nm / s.oversampling;
+  g.f_na = s.na / s.wavelength_nm;                                    // 1/nm
+  const double f_max = std::min(s.na, s.n_sample) / s.wavelength_nm;  // pupil edge
+  g.half = (s.window_px * s.oversampling) / 2;
   // Pupil radius in samples = f_max·N·dx; the field of view N·dx must also hold the window twice.
-  const int n_pupil = static_cast<int>(std::ceil(s_.pupil_samples / (f_na * dx)));
-  n_ = fft_friendly(std::max({n_pupil, 4 * half_ + 4, 16}));
-  SMLM_CHECK(n_ <= 8192, "pupil: the FFT grid would be " << n_
-                                                         << " samples wide; lower "
-                                                            "--pupil-samples or the oversampling");
-  const double df = 1.0 / (n_ * dx);
+  const int n_pupil = static_cast<int>(std::ceil(s.pupil_samples / (g.f_na * dx)));
+  const int n = fft_friendly(std::max({n_pupil, 4 * g.half + 4, 16}));
+  SMLM_CHECK(n <= 8192, "pupil: the FFT grid would be " << n
+                                                        << " samples wide; lower "
+                                                           "--pupil-samples or the oversampling");
+  g.n = n;
+  g.df = 1.0 / (n * dx);
+  const double df = g.df, f_na = g.f_na;
 
   // Custom phase mask sampling (bilinear, clamped at the border).
   auto custom = [&](double px, double py) {
-    const ImageF& m = s_.custom_phase;
+    const ImageF& m = s.custom_phase;
     const double gx = std::clamp((px + 1) * 0.5 * m.width() - 0.5, 0.0, m.width() - 1.0);
     const double gy = std::clamp((py + 1) * 0.5 * m.height() - 0.5, 0.0, m.height() - 1.0);
     const int x0 = std::min(static_cast<int>(gx), m.width() - 2);
@@ -145,39 +143,52 @@ PupilPsf::PupilPsf(PupilSettings s) : s_(std::move(s)) {
            ty * ((1 - tx) * m(x0, y0 + 1) + tx * m(x0 + 1, y0 + 1));
   };
 
-  const double n_over_lambda2 = std::pow(s_.n_sample / s_.wavelength_nm, 2);
-  for (int v = 0; v < n_; ++v) {
-    const double fy = (v < n_ / 2 ? v : v - n_) * df;
-    for (int u = 0; u < n_; ++u) {
-      const double fx = (u < n_ / 2 ? u : u - n_) * df;
+  const double n_over_lambda2 = std::pow(s.n_sample / s.wavelength_nm, 2);
+  const double n_imm_over_lambda2 = std::pow(s.n_immersion / s.wavelength_nm, 2);
+  for (int v = 0; v < n; ++v) {
+    const double fy = signed_frequency(v, n) * df;
+    for (int u = 0; u < n; ++u) {
+      const double fx = signed_frequency(u, n) * df;
       const double f2 = fx * fx + fy * fy;
       if (f2 > f_max * f_max) continue;
       const double rho = std::sqrt(f2) / f_na, theta = std::atan2(fy, fx);
       double phi = 0;
-      for (const ZernikeTerm& t : s_.aberrations)
+      for (const ZernikeTerm& t : s.aberrations)
         phi += 2 * kPi * t.waves * zernike(t.noll, rho, theta);
-      if (s_.mask == PhaseMask::kCustom)
+      if (s.mask == PhaseMask::kCustom)
         phi += custom(fx / f_na, fy / f_na);
       else
-        phi += mask_phase(s_, rho, theta);
-      idx_.push_back(v * n_ + u);
-      phase_.push_back(phi);
-      kz_.push_back(std::sqrt(std::max(0.0, n_over_lambda2 - f2)));
+        phi += mask_phase(s, rho, theta);
+      g.index.push_back(v * n + u);
+      g.phase.push_back(phi);
+      g.kz.push_back(std::sqrt(std::max(0.0, n_over_lambda2 - f2)));
+      g.kz_immersion.push_back(std::sqrt(std::max(0.0, n_imm_over_lambda2 - f2)));
     }
   }
-  SMLM_CHECK(idx_.size() >= 4, "pupil: fewer than 4 pupil samples; raise --pupil-samples");
+  SMLM_CHECK(g.index.size() >= 4, "pupil: fewer than 4 pupil samples; raise --pupil-samples");
 
   // Box transfer of one camera pixel: sinc(f·pixel) per 1D frequency index.
-  sinc_.resize(n_);
-  for (int u = 0; u < n_; ++u) {
-    const double a = kPi * (u < n_ / 2 ? u : u - n_) * df * s_.pixel_size_nm;
-    sinc_[u] = a == 0 ? 1.0 : std::sin(a) / a;
+  g.sinc.resize(n);
+  for (int u = 0; u < n; ++u) {
+    const double a = kPi * signed_frequency(u, n) * df * s.pixel_size_nm;
+    g.sinc[u] = a == 0 ? 1.0 : std::sin(a) / a;
   }
+  return g;
+}
+
+PupilPsf::PupilPsf(PupilSettings s) : s_(std::move(s)) {
+  PupilGrid g = make_pupil_grid(s_);
+  n_ = g.n;
+  half_ = g.half;
+  idx_ = std::move(g.index);
+  phase_ = std::move(g.phase);
+  kz_ = std::move(g.kz);
+  sinc_ = std::move(g.sinc);
 
   plans_ = std::make_unique<Plans>();
   std::vector<std::complex<double>> tmp(static_cast<size_t>(n_) * n_);
   auto* p = reinterpret_cast<fftw_complex*>(tmp.data());
-  std::lock_guard<std::mutex> lock(planner_mutex());
+  std::lock_guard<std::mutex> lock(fftw_planner_mutex());
   plans_->backward = fftw_plan_dft_2d(n_, n_, p, p, FFTW_BACKWARD, FFTW_ESTIMATE | FFTW_UNALIGNED);
   plans_->forward = fftw_plan_dft_2d(n_, n_, p, p, FFTW_FORWARD, FFTW_ESTIMATE | FFTW_UNALIGNED);
   SMLM_CHECK(plans_->backward && plans_->forward,
