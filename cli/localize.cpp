@@ -47,7 +47,7 @@ int run_localize(int argc, char** argv) {
   localization::LocalizeSettings s;
   std::string movie, out, fitter = "lm", device = "cpu", psf_path, psf_model;
   std::string method = "mle", model_path, refine = "none";
-  double psf_sigma_nm = 130, probability = 0;
+  double psf_sigma_nm = 130, probability = 0, duplicate_nm = 0;
   int roi = 2 * s.fit.roi_radius + 1, batch = 64, threads = 0;
   CameraMapsOptions maps;
   ArgParser p("smlm localize MOVIE.tif -o LOCS.csv [options]",
@@ -67,6 +67,12 @@ int run_localize(int argc, char** argv) {
   p.section("detection and fitting");
   p.add("--threshold", &s.detection.threshold,
         "detection threshold, in units of std(first wavelet level)");
+  p.add("--nms-radius", &s.detection.nms_radius,
+        "a candidate is the brightest filtered pixel within this many pixels; 0: automatic, 1 in "
+        "2D (8-connected maxima), about the PSF's half-width at its widest z in 3D");
+  p.add("--duplicate-distance", &duplicate_nm,
+        "fits of one frame closer than this [nm] are one molecule, reported once (two "
+        "candidates in one spot); default: 3D the PSF's sigma, 2D 0 (keep all)");
   p.add("--roi", &roi,
         "fitting ROI side in pixels (odd); default: the smallest holding 95% of the PSF's "
         "photons at its widest z (7 for a 2D sigma of 1.3 px)");
@@ -147,6 +153,8 @@ int run_localize(int argc, char** argv) {
     roi = localization::default_roi_side(s);
     s.fit.roi_radius = roi / 2;
   }
+  if (p.given("--duplicate-distance"))
+    s.duplicate_distance_px = duplicate_nm / camera.pixel_size_nm;
 
   // One path for every method (localization::FrameLocalizer): reading, localizing and writing
   // overlap (localization::run_stream): a reader thread keeps two batches ahead, the sink writes

@@ -2,6 +2,7 @@
 // per-pixel functions of detect.h.
 #include "localization/detect.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
@@ -13,6 +14,9 @@ void DetectionSettings::validate() const {
              "detection threshold must be a finite number >= 0 (× std of the first wavelet "
              "level), got "
                  << threshold);
+  SMLM_CHECK(nms_radius >= 0 && nms_radius <= kMaxNmsRadius,
+             "non-maximum suppression radius must be 0 (automatic) .."
+                 << kMaxNmsRadius << " px, got " << nms_radius);
 }
 
 namespace {
@@ -54,10 +58,11 @@ std::vector<Candidate> detect(const ImageF& photons, const DetectionSettings& s)
   const float thr = detection_threshold(sum, sum2, static_cast<double>(n), s.threshold);
 
   const float* f2 = lv.f2.data();
+  const int r = std::max(1, s.nms_radius);
   for (int y = 0; y < h; ++y)
     for (int x = 0; x < w; ++x) {
       const float v = f2[y * w + x];
-      if (v > thr && is_local_maximum(f2, w, h, x, y)) out.push_back({x, y, v});
+      if (v > thr && is_local_maximum(f2, w, h, x, y, r)) out.push_back({x, y, v});
     }
   return out;
 }

@@ -14,8 +14,16 @@ namespace smlm::localization {
 struct DetectionSettings {
   // Candidates must exceed threshold × std(F1), F1 the first wavelet level (0.5–2 is sensible).
   double threshold = 1.0;
+  // Non-maximum suppression radius [px]: a candidate is the largest F2 within the (2r + 1)²
+  // square around it. 1 is ThunderSTORM's 8-connected local maximum (2D spots); a wide 3D PSF
+  // (a defocused astigmatic or engineered spot, whose band-passed image has several maxima)
+  // needs about its width, or each of its lobes starts a fit of the same molecule. 0 = automatic:
+  // the Localizer takes default_nms_radius (localizer.h, 1 in 2D); detect() reads 0 as 1.
+  int nms_radius = 0;
+  static constexpr int kMaxNmsRadius = 15;
 
-  // Throws smlm::Error when the threshold is not a finite number >= 0.
+  // Throws smlm::Error when the threshold is not a finite number >= 0 or the radius is not
+  // 0..kMaxNmsRadius.
   void validate() const;
 };
 
@@ -30,8 +38,8 @@ struct Candidate {
 // and k2 = k1 with a zero between taps; mirrored borders (mirror_index; ThunderSTORM pads
 // by duplication, which differs only within 4 px of the border). F1 = I − V1 (noise), F2 = V1 − V2
 // (the filtered image). A candidate is a pixel whose F2 exceeds threshold · std(F1) (population std
-// over the frame) and every 8-connected neighbour inside the frame (ties: the first in raster
-// order wins).
+// over the frame) and every other pixel of the frame inside the (2·nms_radius + 1)² square around
+// it (radius 1: the 8-connected neighbours; ties: the first in raster order wins).
 std::vector<Candidate> detect(const ImageF& photons, const DetectionSettings& s);
 
 // The wavelet levels of one frame, for callers that want the images (the detector's internals).
@@ -95,14 +103,16 @@ SMLM_HD_INLINE float detection_threshold(double sum, double sum2, double n, doub
   return static_cast<float>(threshold * std::sqrt(var > 0 ? var : 0.0));
 }
 
-// True when f(x, y) is an 8-connected local maximum: strictly above the neighbours that come
-// earlier in raster order, at least equal to those that come later.
-SMLM_HD_INLINE bool is_local_maximum(const float* f, int w, int h, int x, int y) {
+// True when f(x, y) is the maximum of the (2r + 1)² square around it (clipped to the frame):
+// strictly above the pixels that come earlier in raster order, at least equal to those that come
+// later. r = 1: an 8-connected local maximum. So no two maxima lie within r pixels (Chebyshev) of
+// each other.
+SMLM_HD_INLINE bool is_local_maximum(const float* f, int w, int h, int x, int y, int r = 1) {
   const float v = f[y * w + x];
-  for (int j = -1; j <= 1; ++j) {
+  for (int j = -r; j <= r; ++j) {
     const int yy = y + j;
     if (yy < 0 || yy >= h) continue;
-    for (int i = -1; i <= 1; ++i) {
+    for (int i = -r; i <= r; ++i) {
       const int xx = x + i;
       if ((i == 0 && j == 0) || xx < 0 || xx >= w) continue;
       const float n = f[yy * w + xx];

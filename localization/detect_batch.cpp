@@ -123,7 +123,7 @@ void BatchDetector::run(std::span<const ImageF> frames, const CameraMapsView& ma
       nf, FrameThresholdKernel{sums_.data(), 1, npix, detection_.threshold, thresholds_.data()});
 
   // Candidates in raster order: count per row, then each row writes from its offset.
-  const CandidateTestKernel test{f2, thresholds_.data(), w, h};
+  const CandidateTestKernel test{f2, thresholds_.data(), w, h, std::max(1, detection_.nms_radius)};
   const int64_t rows = nf * h;
   row_first_.assign(rows + 1, 0);
   kernels::parallel_for(rows, [&](int64_t r) {

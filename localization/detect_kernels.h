@@ -122,16 +122,18 @@ struct FrameThresholdKernel {
   }
 };
 
-// True when pixel i is a candidate (detect()): F2 > thr[its frame] and an 8-connected local
-// maximum of its frame's F2 (is_local_maximum).
+// True when pixel i is a candidate (detect()): F2 > thr[its frame] and the local maximum within
+// nms_radius of its frame's F2 (is_local_maximum).
 struct CandidateTestKernel {
   const float* f2 = nullptr;
   const float* thr = nullptr;
   int w = 0, h = 0;
+  int nms_radius = 1;
 
   SMLM_HD bool at(int64_t f, int x, int y) const {
     const float* frame = f2 + f * w * h;
-    return frame[static_cast<int64_t>(y) * w + x] > thr[f] && is_local_maximum(frame, w, h, x, y);
+    return frame[static_cast<int64_t>(y) * w + x] > thr[f] &&
+           is_local_maximum(frame, w, h, x, y, nms_radius);
   }
   SMLM_HD bool operator()(int64_t i) const {
     int64_t f;

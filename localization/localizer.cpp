@@ -32,6 +32,12 @@ const CameraModel& validated(const CameraModel& camera) {
   return camera;
 }
 
+// s with its automatic values resolved: the detection's NMS radius.
+LocalizeSettings resolved(LocalizeSettings s) {
+  if (s.detection.nms_radius == 0) s.detection.nms_radius = default_nms_radius(s);
+  return s;
+}
+
 const FitSettings& validated(const CameraModel& camera, const LocalizeSettings& s) {
   s.detection.validate();
   s.fit.validate();
@@ -60,6 +66,7 @@ struct Slot {
   Outcome outcome = Outcome::skipped;
   bool placed = false;  // the ROI fits in the frame
   int x0 = 0, y0 = 0;   // ROI origin in the frame
+  int cx = 0, cy = 0;   // the candidate's pixel
   FitResult fit{};
   // Multi-emitter fits: the further emitters this ROI reports (fit is the first).
   int extra = 0;
@@ -90,6 +97,41 @@ BatchModel batch_model(const CameraModel& camera, const LocalizeSettings& s) {
   return BatchModel::of(s.calibration->spline_model());
 }
 
+// Single-emitter fits of one frame that converged within `distance` px of each other fit one
+// molecule (a defocused 3D spot's band-passed image has several maxima; two candidates in one
+// spot): each such fit is merged into the other when its position lies farther from its own
+// candidate than the other's does (a strict order, so one of every group stays: the fit from the
+// best-centred ROI, which the ROI's border truncates least). Sorted by x, so a frame costs
+// O(n log n) plus its close pairs.
+void merge_duplicates(std::span<Slot> frame, double distance) {
+  struct Fit {
+    double x, y, own;  // position in the frame; squared distance to its candidate
+    Slot* slot;
+  };
+  std::vector<Fit> fits;
+  for (Slot& s : frame)
+    if (s.outcome == Outcome::fitted) {
+      const double x = s.x0 + s.fit.theta[0], y = s.y0 + s.fit.theta[1];
+      fits.push_back({x, y, (x - s.cx) * (x - s.cx) + (y - s.cy) * (y - s.cy), &s});
+    }
+  if (fits.size() < 2) return;
+  std::sort(fits.begin(), fits.end(), [](const Fit& a, const Fit& b) { return a.x < b.x; });
+  const double d2 = distance * distance;
+  // Worse in the order: farther from its own candidate; ties: the later slot.
+  auto worse = [](const Fit& a, const Fit& b) {
+    return a.own > b.own || (a.own == b.own && a.slot > b.slot);
+  };
+  std::vector<char> drop(fits.size(), 0);
+  for (size_t i = 0; i < fits.size(); ++i)
+    for (size_t j = i + 1; j < fits.size() && fits[j].x - fits[i].x < distance; ++j) {
+      const double dx = fits[j].x - fits[i].x, dy = fits[j].y - fits[i].y;
+      if (dx * dx + dy * dy >= d2) continue;
+      drop[worse(fits[i], fits[j]) ? i : j] = 1;
+    }
+  for (size_t i = 0; i < fits.size(); ++i)
+    if (drop[i]) fits[i].slot->outcome = Outcome::merged;
+}
+
 }  // namespace
 
 int default_roi_side(const LocalizeSettings& s) {
@@ -105,6 +147,22 @@ int default_roi_side(const LocalizeSettings& s) {
   }
   const psf::CubicSplinePsf m = s.calibration->spline_model();
   return psf::roi_side_for_fraction(m, m.z_min_px(), m.z_max_px(), kRoiPhotonFraction, max_side);
+}
+
+int default_nms_radius(const LocalizeSettings& s) {
+  return s.is_3d() ? std::max(1, s.fit.roi_radius / 2) : 1;
+}
+
+double default_duplicate_distance_px(const LocalizeSettings& s) {
+  if (!s.is_3d()) return 0;
+  SMLM_CHECK(s.calibration != nullptr,
+             "3D localization (" << to_string(s.psf) << ") needs a PSF calibration");
+  if (s.psf == PsfModel::astigmatic) {
+    const psf::AstigmaticGaussian m = s.calibration->astigmatic_model();
+    return psf::narrowest_sigma_px(m, m.z_min_px(), m.z_max_px());
+  }
+  const psf::CubicSplinePsf m = s.calibration->spline_model();
+  return psf::narrowest_sigma_px(m, m.z_min_px(), m.z_max_px());
 }
 
 PsfModel parse_psf_model(std::string_view text) {
@@ -126,7 +184,16 @@ const char* to_string(PsfModel m) {
 }
 
 Localizer::Localizer(const CameraModel& camera, const LocalizeSettings& s)
-    : camera_(validated(camera)), settings_(s), fitter_(validated(camera_, s)), rows_(camera_) {
+    : camera_(validated(camera)),
+      settings_(resolved(s)),
+      fitter_(validated(camera_, settings_)),
+      rows_(camera_) {
+  SMLM_CHECK(!s.duplicate_distance_px ||
+                 (std::isfinite(*s.duplicate_distance_px) && *s.duplicate_distance_px >= 0),
+             "duplicate distance must be a finite number >= 0 px, got "
+                 << *s.duplicate_distance_px);
+  duplicate_px_ = s.duplicate_distance_px ? *s.duplicate_distance_px
+                                          : default_duplicate_distance_px(settings_);
   if (s.fit.fitter == Fitter::lm || s.is_3d()) {
     const BatchModel model = batch_model(camera_, s);
     lm_ = std::make_unique<BatchFitter>(
@@ -214,6 +281,8 @@ LocalizationTable Localizer::localize(const std::vector<ImageF>& frames, int64_t
         slot.placed = placed;
         slot.x0 = c[k].x0;
         slot.y0 = c[k].y0;
+        slot.cx = c[k].x;
+        slot.cy = c[k].y;
         if (placed) judge(results[k], slot);
       });
       for (const BatchCandidate& k : c) ++first[a + k.frame + 1];
@@ -248,6 +317,8 @@ LocalizationTable Localizer::localize(const std::vector<ImageF>& frames, int64_t
       const ImageF& e = electrons[f];
       Slot& slot = slots[i];
       frame_of[i] = f;
+      slot.cx = c.x;
+      slot.cy = c.y;
       slot.placed = place_roi(c.x, c.y, radius, e.width(), e.height(), slot.x0, slot.y0);
     });
     auto roi_of = [&](int64_t i, float* roi) {
@@ -369,6 +440,11 @@ LocalizationTable Localizer::localize(const std::vector<ImageF>& frames, int64_t
     }
   }
   const int64_t total = first[nf];
+  if (!settings_.multi_emitter && duplicate_px_ > 0)
+    kernels::parallel_for(nf, [&](int64_t f) {
+      merge_duplicates(std::span<Slot>(slots).subspan(first[f], first[f + 1] - first[f]),
+                       duplicate_px_);
+    });
 
   int64_t fitted = 0, rejected = 0, merged = 0;
   for (const Slot& s : slots) {

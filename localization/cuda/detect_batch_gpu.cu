@@ -216,7 +216,7 @@ void GpuBatchDetect::run(const PixelCamera& host_camera, const DetectionSettings
       stream);
 
   // Stable compaction of the candidate pixels' indices: raster order, frame by frame.
-  const CandidateTestKernel test{f2, g.thr.data(), w, h};
+  const CandidateTestKernel test{f2, g.thr.data(), w, h, std::max(1, detection.nms_radius)};
   const thrust::counting_iterator<int64_t> pixels(0);
   size_t scratch_bytes = 0;
   SMLM_CUDA_CHECK(cub::DeviceSelect::If(nullptr, scratch_bytes, pixels, g.index.data(),

@@ -119,8 +119,8 @@ TEST(BatchDetector, CpuFindsWhatDetectFindsFrameByFrame) {
   const int w = 48, h = 40;
   const std::vector<ImageF> frames = test_frames(w, h, cam, 5);
   const int threads = kernels::cpu_threads();
-  for (double threshold : {0.5, 1.0, 2.0}) {
-    const DetectionSettings ds{threshold};
+  for (const DetectionSettings ds : {DetectionSettings{0.5}, DetectionSettings{1.0},
+                                     DetectionSettings{2.0}, DetectionSettings{1.0, 3}}) {
     std::vector<std::vector<Candidate>> expected;
     for (const ImageF& f : frames) expected.push_back(detect(to_electrons(f, cam), ds));
     BatchDetector det(cam, ds, 3);

@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <vector>
 
 #include "core/error.h"
@@ -56,6 +58,49 @@ TEST(Detect, LocalMaximumTiesGoToTheFirstPixel) {
   EXPECT_FALSE(is_local_maximum(f, 3, 3, 0, 0));
 }
 
+TEST(Detect, SuppressionRadiusWidensTheMaximum) {
+  // Two peaks 3 px apart: both are 8-connected maxima; within radius 3 only the higher (and on a
+  // tie the first in raster order) is.
+  ImageF f(16, 16, 0.0f);
+  f(5, 8) = 10;
+  f(8, 8) = 12;
+  f(8, 12) = 12;  // 4 px below (8, 8): outside radius 3
+  EXPECT_TRUE(is_local_maximum(f.data(), 16, 16, 5, 8, 1));
+  EXPECT_FALSE(is_local_maximum(f.data(), 16, 16, 5, 8, 3));
+  EXPECT_TRUE(is_local_maximum(f.data(), 16, 16, 8, 8, 3));
+  EXPECT_TRUE(is_local_maximum(f.data(), 16, 16, 8, 12, 3));
+  EXPECT_FALSE(is_local_maximum(f.data(), 16, 16, 8, 12, 4));  // the tie goes to (8, 8)
+  EXPECT_TRUE(is_local_maximum(f.data(), 16, 16, 8, 8, 4));
+}
+
+TEST(Detect, SuppressionRadiusKeepsOneCandidatePerWideSpot) {
+  // A defocused 3D spot seen through the wavelet filter: two lobes 4 px apart of one molecule,
+  // beside an ordinary spot 9 px away. Radius 1 finds both lobes; the PSF's radius one of them,
+  // and the ordinary spot still. No two candidates lie within the radius of each other.
+  kernels::Rng rng(3, 0);
+  int lobes_r1 = 0, lobes_r4 = 0, single_r4 = 0;
+  for (int trial = 0; trial < 20; ++trial) {
+    ImageF img = background(48, 32, 20, rng);
+    add_spot(img, 14, 16, 1500, 1.3, rng);
+    add_spot(img, 18, 16, 1500, 1.3, rng);
+    add_spot(img, 27.4, 15.6, 1500, 1.3, rng);
+    for (int r : {1, 4}) {
+      const std::vector<Candidate> c = detect(img, DetectionSettings{1.0, r});
+      for (size_t i = 0; i < c.size(); ++i)
+        for (size_t j = i + 1; j < c.size(); ++j)
+          EXPECT_GT(std::max(std::abs(c[i].x - c[j].x), std::abs(c[i].y - c[j].y)), r);
+      for (const Candidate& k : c) {
+        const bool lobe = k.x >= 12 && k.x <= 20 && std::abs(k.y - 16) <= 2;
+        (r == 1 ? lobes_r1 : lobes_r4) += lobe;
+        if (r == 4) single_r4 += std::hypot(k.x - 27.4, k.y - 15.6) <= 1.0;
+      }
+    }
+  }
+  EXPECT_GE(lobes_r1, 38);  // two per trial, nearly always
+  EXPECT_EQ(lobes_r4, 20);  // one per trial
+  EXPECT_EQ(single_r4, 20);
+}
+
 TEST(Detect, FindsIsolatedSpotsIncludingAtTheBorder) {
   kernels::Rng rng(1, 0);
   ImageF img = background(64, 64, 20, rng);
@@ -97,6 +142,8 @@ TEST(Detect, RejectsBadThresholds) {
   EXPECT_THROW(detect(img, {NAN}), Error);
   EXPECT_THROW(detect(img, {-1.0}), Error);
   EXPECT_THROW(detect(img, {INFINITY}), Error);
+  EXPECT_THROW(detect(img, {1.0, -1}), Error);
+  EXPECT_THROW(detect(img, {1.0, DetectionSettings::kMaxNmsRadius + 1}), Error);
 }
 
 }  // namespace
