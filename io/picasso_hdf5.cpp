@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -254,8 +255,21 @@ std::map<std::string, std::string> scan_json_numbers(const std::string& text) {
   return out;
 }
 
+// The length that a variable-length string's descriptor claims: the first 4 bytes of the
+// dataset's raw data (little-endian in every HDF5 file), read from the file itself; nullopt where
+// the raw data is not contiguous in it (compact, chunked or external storage).
+std::optional<uint32_t> vlen_string_length(const std::string& path, hid_t ds) {
+  const haddr_t addr = H5Dget_offset(ds);  // from the start of the file, user block included
+  if (addr == HADDR_UNDEF) return std::nullopt;
+  std::ifstream in(path, std::ios::binary);
+  unsigned char b[4];
+  if (!in.seekg(static_cast<std::streamoff>(addr)) || !in.read(reinterpret_cast<char*>(b), 4))
+    return std::nullopt;
+  return uint32_t{b[0]} | uint32_t{b[1]} << 8 | uint32_t{b[2]} << 16 | uint32_t{b[3]} << 24;
+}
+
 // The string in Picasso's /metadata dataset, or nullopt when there is none.
-std::optional<std::string> embedded_metadata(hid_t file) {
+std::optional<std::string> embedded_metadata(const std::string& path, hid_t file) {
   if (H5Lexists(file, "metadata", H5P_DEFAULT) <= 0) return std::nullopt;
   Id ds(H5Dopen2(file, "metadata", H5P_DEFAULT));
   if (!ds.ok()) return std::nullopt;
@@ -264,10 +278,42 @@ std::optional<std::string> embedded_metadata(hid_t file) {
   if (!type.ok() || !space.ok() || H5Tget_class(type.get()) != H5T_STRING ||
       H5Sget_simple_extent_npoints(space.get()) != 1)
     return std::nullopt;
+  {
+    // A compact dataset keeps all its data in its header, which HDF5 1.10 reads without checking
+    // that the header holds that much (found by fuzz/picasso_hdf5_fuzz: a SEGV, also in
+    // `smlm convert`, on a layout damaged to "compact, 0 bytes"). The one string takes its fixed
+    // size, or a variable-length descriptor: length, heap address, index.
+    Id dcpl(H5Dget_create_plist(ds.get()));
+    if (dcpl.ok() && H5Pget_layout(dcpl.get()) == H5D_COMPACT) {
+      size_t needed = H5Tget_size(type.get());
+      if (H5Tis_variable_str(type.get()) > 0) {
+        size_t address = 8, length = 8;
+        Id fcpl(H5Fget_create_plist(file));
+        if (fcpl.ok()) H5Pget_sizes(fcpl.get(), &address, &length);
+        needed = 4 + address + 4;
+      }
+      const hsize_t stored = H5Dget_storage_size(ds.get());
+      SMLM_CHECK(stored >= needed, path << ": /metadata stores " << stored << " bytes where its "
+                                        << "string needs " << needed << " (damaged file)");
+    }
+  }
   // The file's character set in memory too: HDF5 converts no string from UTF-8 (h5py's, so
   // Picasso's) to ASCII (H5T_C_S1's).
   const H5T_cset_t cset = H5Tget_cset(type.get());
   if (H5Tis_variable_str(type.get()) > 0) {
+    // HDF5 allocates the claimed length times the character size before it reads the string:
+    // a damaged length asked for 2 GB, a damaged character size for 1.9 TB (found by
+    // fuzz/picasso_hdf5_fuzz). Characters are bytes, and no string is longer than its file.
+    Id base(H5Tget_super(type.get()));
+    const size_t char_bytes = base.ok() ? H5Tget_size(base.get()) : 1;
+    SMLM_CHECK(char_bytes == 1, path << ": /metadata is a string of " << char_bytes
+                                     << "-byte characters (damaged file)");
+    std::error_code ec;
+    const uintmax_t file_bytes = fs::file_size(path, ec);
+    if (const auto length = vlen_string_length(path, ds.get()); length && !ec)
+      SMLM_CHECK(*length <= file_bytes, path << ": /metadata claims a string of " << *length
+                                             << " bytes in a file of " << file_bytes
+                                             << " (damaged file)");
     Id mem(H5Tcopy(H5T_C_S1));
     H5Tset_size(mem.get(), H5T_VARIABLE);
     H5Tset_cset(mem.get(), cset);
@@ -454,6 +500,42 @@ double finite_max(const std::vector<double>& v, double divisor, double shift) {
 
 enum class NumKind { kI8, kU8, kI16, kU16, kI32, kU32, kI64, kU64, kF32, kF64, kF80 };
 
+// What is wrong when a compound type (or one nested in it, through arrays and variable-length
+// sequences) has a member that does not lie inside it; nullopt when every member does.
+// HDF5 checks this when a type is built, not when one is read from a file, and its conversion
+// then copies from wherever the offset points (found by fuzz/picasso_hdf5_fuzz: a SEGV in
+// H5T__conv_struct_opt, or silently garbage values).
+std::optional<std::string> member_outside(hid_t type, int depth = 0) {
+  if (depth > 32) return "types nested more than 32 deep";
+  const H5T_class_t cls = H5Tget_class(type);
+  if (cls == H5T_ARRAY || cls == H5T_VLEN) {
+    Hdf5Id base(H5Tget_super(type));
+    if (!base.ok()) return "a field of unreadable type";
+    return member_outside(base.get(), depth + 1);
+  }
+  if (cls != H5T_COMPOUND) return std::nullopt;
+  const size_t size = H5Tget_size(type);
+  const int members = H5Tget_nmembers(type);
+  if (members < 0) return "unreadable fields";
+  for (int i = 0; i < members; ++i) {
+    const auto u = static_cast<unsigned>(i);
+    std::string name = "#" + std::to_string(i + 1);
+    if (char* n = H5Tget_member_name(type, u); n != nullptr) {
+      name = n;
+      H5free_memory(n);
+    }
+    Hdf5Id member(H5Tget_member_type(type, u));
+    if (!member.ok()) return "field '" + name + "' of unreadable type";
+    const size_t offset = H5Tget_member_offset(type, u);
+    const size_t bytes = H5Tget_size(member.get());
+    if (bytes == 0 || offset > size || bytes > size - offset)
+      return "field '" + name + "' (" + std::to_string(bytes) + " bytes at byte " +
+             std::to_string(offset) + " of " + std::to_string(size) + ") lies outside its row";
+    if (auto inner = member_outside(member.get(), depth + 1)) return inner;
+  }
+  return std::nullopt;
+}
+
 // How to decode a native numeric member type; nullopt for anything else (strings, enums, ...).
 std::optional<NumKind> num_kind(hid_t t) {
   const H5T_class_t c = H5Tget_class(t);
@@ -581,7 +663,7 @@ LocalizationTable read_picasso_hdf5(const std::string& path, PicassoInfo* info_o
     ss << in.rdbuf();
     info = info_from(parse_yaml(ss.str()), yaml_path);
     meta_source = yaml_path;
-  } else if (auto json = embedded_metadata(file.get())) {
+  } else if (auto json = embedded_metadata(path, file.get())) {
     info = info_from(scan_json_numbers(*json), path + ": /metadata");
     meta_source = path + " (/metadata)";
   }
@@ -595,6 +677,8 @@ LocalizationTable read_picasso_hdf5(const std::string& path, PicassoInfo* info_o
   Id type = checked(H5Dget_type(ds.get()), path, "cannot read the type of /locs");
   SMLM_CHECK(H5Tget_class(type.get()) == H5T_COMPOUND,
              path << ": /locs is not a table (HDF5 compound dataset)");
+  const auto outside = member_outside(type.get());
+  SMLM_CHECK(!outside, path << ": /locs has a damaged type: " << *outside);
   Id space = checked(H5Dget_space(ds.get()), path, "cannot read the size of /locs");
   SMLM_CHECK(H5Sget_simple_extent_ndims(space.get()) == 1,
              path << ": /locs has " << H5Sget_simple_extent_ndims(space.get())

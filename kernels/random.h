@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "core/hd.h"
+#include "core/lgamma.h"
 
 namespace smlm::kernels {
 
@@ -89,7 +90,7 @@ class Rng {
       if (us >= 0.07 && v <= vr) return k;
       if (k < 0 || (us < 0.013 && v > us)) continue;
       if (std::log(v) + std::log(invalpha) - std::log(a / (us * us) + b) <=
-          -lambda + k * loglam - std::lgamma(k + 1))
+          -lambda + k * loglam - log_gamma(k + 1))
         return k;
     }
   }

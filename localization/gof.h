@@ -6,6 +6,8 @@
 
 #include <cmath>
 
+#include "core/lgamma.h"
+
 namespace smlm::localization {
 
 // Regularized upper incomplete gamma Q(a, x) = Γ(a, x)/Γ(a), a > 0, x ≥ 0 (series below a + 1,
@@ -14,7 +16,7 @@ inline double gamma_q(double a, double x) {
   if (!(a > 0) || !(x >= 0) || !std::isfinite(a)) return NAN;
   if (x == 0) return 1.0;
   if (!std::isfinite(x)) return 0.0;
-  const double log_prefix = -x + a * std::log(x) - std::lgamma(a);
+  const double log_prefix = -x + a * std::log(x) - smlm::log_gamma(a);
   if (x < a + 1) {
     double ap = a, sum = 1.0 / a, del = sum;
     for (int n = 0; n < 1000 && std::fabs(del) > std::fabs(sum) * 1e-15; ++n) {

@@ -5,6 +5,7 @@
 #include <hdf5.h>
 
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "core/atomic_file.h"
@@ -49,11 +50,35 @@ void write_attribute(const Context& ctx, hid_t obj, const std::string& name,
   }
 }
 
+// The size in bytes of the file that `obj` is in (0 when unknown).
+hsize_t file_bytes(hid_t obj) {
+  Id file(H5Iget_file_id(obj));
+  hsize_t size = 0;
+  if (!file.ok() || H5Fget_filesize(file, &size) < 0) return 0;
+  return size;
+}
+
 AttributeValue read_attribute(const Context& ctx, hid_t obj, const std::string& name) {
   Id a(H5Aopen(obj, name.c_str(), H5P_DEFAULT));
   ctx.check(a.ok(), "no attribute " + name);
   Id type(H5Aget_type(a));
-  switch (H5Tget_class(type)) {
+  // A damaged file can claim anything: HDF5 writes every element of the attribute into the one
+  // value read here, and sizes its conversion buffer by the stored type's size (found by
+  // fuzz/model_fuzz: a float of 4 GB). Ours are scalars, numbers of at most 8 bytes and strings
+  // no longer than the file.
+  Id space(H5Aget_space(a));
+  ctx.check(type.ok() && space.ok() && H5Sget_simple_extent_npoints(space) == 1,
+            "attribute " + name + " is not a single value");
+  const size_t size = H5Tget_size(type);
+  const H5T_class_t cls = H5Tget_class(type);
+  if (cls == H5T_INTEGER || cls == H5T_FLOAT)
+    ctx.check(size >= 1 && size <= 8, "attribute " + name + " is a number of " +
+                                          std::to_string(size) + " bytes (damaged file)");
+  else if (cls == H5T_STRING && H5Tis_variable_str(type) <= 0)
+    ctx.check(size <= file_bytes(obj), "attribute " + name + " claims a string of " +
+                                           std::to_string(size) +
+                                           " bytes, more than the file holds (damaged file)");
+  switch (cls) {
     case H5T_STRING: {
       if (H5Tis_variable_str(type) > 0) {
         Id mem(H5Tcopy(H5T_C_S1));
@@ -61,7 +86,6 @@ AttributeValue read_attribute(const Context& ctx, hid_t obj, const std::string& 
         char* s = nullptr;
         ctx.check(H5Aread(a, mem, &s) >= 0, "cannot read attribute " + name);
         std::string out = s ? s : "";
-        Id space(H5Aget_space(a));
         H5Dvlen_reclaim(mem, space, H5P_DEFAULT, &s);
         return out;
       }
@@ -125,6 +149,12 @@ void read_tensor(const Context& ctx, hid_t file, const std::string& path, Tensor
   const Shape s{int64_t(dims[0]), int64_t(dims[1]), int64_t(dims[2]), int64_t(dims[3])};
   ctx.check(s == t.shape(),
             "dataset " + path + " has shape " + s.str() + ", the model " + t.shape().str());
+  // Ours are float32. HDF5 sizes its conversion buffer by the stored type's size, which a damaged
+  // file can make 4 GB (found by fuzz/model_fuzz).
+  Id type(H5Dget_type(d));
+  ctx.check(type.ok() && H5Tget_class(type) == H5T_FLOAT &&
+                (H5Tget_size(type) == 4 || H5Tget_size(type) == 8),
+            "dataset " + path + " does not hold 32- or 64-bit floating-point numbers");
   std::vector<float> v(static_cast<size_t>(t.numel()));
   ctx.check(H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) >= 0,
             "cannot read dataset " + path);

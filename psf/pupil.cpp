@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/lgamma.h"
 #include "kernels/parallel_for.h"
 #include "psf/pupil_fft.h"
 #include "psf/pupil_grid.h"
@@ -93,7 +94,7 @@ double mask_phase(const PupilSettings& s, double rho, double theta) {
       for (int p = 0; p <= 4; ++p) {
         const int m = 2 * p + 1;
         // Normalized LG_{p,m}: √(p!/(p+m)!)·(√2 r)^m·L_p^m(2r²)·e^{−r²}.
-        const double norm = std::exp(0.5 * (std::lgamma(p + 1.0) - std::lgamma(p + m + 1.0)));
+        const double norm = std::exp(0.5 * (log_gamma(p + 1.0) - log_gamma(p + m + 1.0)));
         const double radial =
             norm * std::pow(std::sqrt(2.0) * r, m) * laguerre(p, m, 2 * r2) * std::exp(-r2);
         u += radial * std::polar(1.0, m * theta);

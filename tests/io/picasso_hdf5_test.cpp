@@ -470,6 +470,79 @@ TEST(PicassoHdf5, CorruptArrayTypeIsAnError) {
   EXPECT_EQ(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
 }
 
+// Found by fuzz/picasso_hdf5_fuzz (fuzz/regressions/picasso_hdf5-member-offset.hdf5): Picasso's
+// 2D fixture with the byte offset of /locs' field net_gradient changed from 40 to 7143464, far
+// outside the 68-byte row. HDF5 accepts such a type from a file and its conversion copied from
+// wherever the offset pointed (a SEGV under ASan, garbage values without).
+TEST(PicassoHdf5, FieldOutsideItsRowIsAnError) {
+  test::TempDir dir;
+  const std::string path = dir / "bad.hdf5";
+  std::string bytes = read_text(fixture("picasso_fit2d.hdf5"));
+  ASSERT_EQ(bytes.size(), 10480u);
+  ASSERT_EQ(bytes.substr(1464, 13), std::string("net_gradient\0", 13));
+  ASSERT_EQ(bytes[1480], '\x28');  // the field's offset, 4 bytes little-endian
+  ASSERT_EQ(bytes[1482], '\x00');
+  bytes[1482] = '\x6d';
+  write_text(path, bytes);
+  const std::string error = error_of([&] { read_picasso_hdf5(path); });
+  EXPECT_EQ(error, path +
+                       ": /locs has a damaged type: field 'net_gradient' (4 bytes at byte "
+                       "7143464 of 68) lies outside its row");
+  EXPECT_EQ(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
+}
+
+// Found by fuzz/picasso_hdf5_fuzz (fuzz/regressions/picasso_hdf5-vlen-length.hdf5): the 2D
+// fixture with the length in the descriptor of its /metadata string raised from 437 to
+// 0x7f0001b5 bytes. HDF5 allocated those 2 GB before reading the string; no string can be longer
+// than its file.
+TEST(PicassoHdf5, MetadataLongerThanItsFileOrOfWideCharactersIsAnError) {
+  test::TempDir dir;
+  const std::string path = dir / "bad.hdf5";
+  std::string bytes = read_text(fixture("picasso_fit2d.hdf5"));
+  ASSERT_EQ(bytes.size(), 10480u);
+  ASSERT_EQ(bytes.substr(2560, 4), std::string("\xb5\x01\x00\x00", 4));
+  bytes[2563] = '\x7f';
+  write_text(path, bytes);
+  const std::string error = error_of([&] { read_picasso_hdf5(path); });
+  EXPECT_EQ(error, path +
+                       ": /metadata claims a string of 2130706869 bytes in a file of 10480 "
+                       "(damaged file)");
+  EXPECT_EQ(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
+  // fuzz/regressions/picasso_hdf5-vlen-char-size.hdf5: the string's character type 0xffed0001
+  // bytes wide instead of 1 (bytes 4390-4391), for 1.9 TB. (A Release build's allocation failed
+  // and the file read as one without metadata: "the pixel size is unknown".)
+  bytes = read_text(fixture("picasso_fit2d.hdf5"));
+  ASSERT_EQ(bytes.substr(4388, 4), std::string("\x01\x00\x00\x00", 4));
+  bytes[4390] = '\xed';
+  bytes[4391] = '\xff';
+  write_text(path, bytes);
+  EXPECT_EQ(error_of([&] { read_picasso_hdf5(path); }),
+            path + ": /metadata is a string of 4293722113-byte characters (damaged file)");
+  EXPECT_EQ(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
+  // The unchanged fixture, without its sidecar, still reads its /metadata.
+  const std::string good = dir / "good.hdf5";
+  write_text(good, read_text(fixture("picasso_fit2d.hdf5")));
+  EXPECT_EQ(read_picasso_hdf5(good, nullptr, 130.0).size(), 4u);
+}
+
+// Found by fuzz/picasso_hdf5_fuzz (fuzz/regressions/picasso_hdf5-compact-empty.hdf5): the 2D
+// fixture with the layout message of /metadata changed from contiguous (at byte 2560) to compact
+// with 0 bytes. HDF5 1.10 read the string's descriptor past the end of that empty buffer: a
+// SEGV, in `smlm convert` too.
+TEST(PicassoHdf5, CompactMetadataWithoutItsBytesIsAnError) {
+  test::TempDir dir;
+  const std::string path = dir / "bad.hdf5";
+  std::string bytes = read_text(fixture("picasso_fit2d.hdf5"));
+  ASSERT_EQ(bytes.size(), 10480u);
+  ASSERT_EQ(bytes.substr(4424, 4), std::string("\x03\x01\x00\x0a", 4));  // version 3, contiguous
+  bytes[4425] = '\x00';                                                  // compact,
+  bytes[4427] = '\x00';                                                  // of 0 bytes
+  write_text(path, bytes);
+  const std::string error = error_of([&] { read_picasso_hdf5(path); });
+  EXPECT_EQ(error, path + ": /metadata stores 0 bytes where its string needs 16 (damaged file)");
+  EXPECT_EQ(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
+}
+
 TEST(PicassoHdf5, WriteValidatesAndLeavesNothingBehind) {
   test::TempDir dir;
   const std::string path = dir / "bad.hdf5";

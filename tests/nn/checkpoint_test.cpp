@@ -4,6 +4,7 @@
 #include "nn/checkpoint.h"
 
 #include <gtest/gtest.h>
+#include <hdf5.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -160,6 +161,71 @@ TEST(Checkpoint, RefusesNonFiniteValuesNamingTheDataset) {
   save_checkpoint(path, *c, nullptr, {{"norm_std", NAN}});
   msg = error_of([&] { read_checkpoint_settings(path); });
   EXPECT_NE(msg.find("attribute norm_std is nan"), std::string::npos) << msg;
+}
+
+// Types and sizes that a damaged file can claim (found by fuzz/model_fuzz, whose input
+// fuzz/regressions/model-huge-float.h5 gave a weight dataset a float type of 4 143 972 099
+// bytes: HDF5 allocated a conversion buffer of that size per value). Each is refused with the
+// file and the dataset or attribute named, before HDF5 reads a byte of it.
+TEST(Checkpoint, RefusesDamagedTypesAndSizes) {
+  TempDir dir;
+  auto a = model(1);
+  const std::string weight = "parameters/" + a->parameters().front().name;
+  const auto shape = a->parameters().front().parameter->value.shape();
+  const hsize_t dims[4] = {hsize_t(shape.n), hsize_t(shape.c), hsize_t(shape.h), hsize_t(shape.w)};
+  // Rewrites the checkpoint with `edit` applied to the open file.
+  auto damaged = [&](const std::string& name, auto edit) {
+    const std::string path = dir / name;
+    save_checkpoint(path, *a, nullptr, {{"norm_std", 1.5}});
+    const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    EXPECT_GE(f, 0);
+    edit(f);
+    H5Fclose(f);
+    return path;
+  };
+  auto replace_weight = [&](hid_t type) {
+    return [&, type](hid_t f) {
+      EXPECT_GE(H5Ldelete(f, weight.c_str(), H5P_DEFAULT), 0);
+      const hid_t space = H5Screate_simple(4, dims, nullptr);
+      H5Dclose(H5Dcreate2(f, weight.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+      H5Sclose(space);
+    };
+  };
+  auto b = model(2);
+  const hid_t huge = H5Tcopy(H5T_IEEE_F32LE);
+  ASSERT_GE(H5Tset_size(huge, 1 << 20), 0);
+  for (const hid_t type : {huge, H5T_STD_I32LE}) {
+    const std::string path = damaged("weight.h5", replace_weight(type));
+    EXPECT_EQ(error_of([&] { load_checkpoint(path, *b); }),
+              "checkpoint '" + path + "': dataset " + weight +
+                  " does not hold 32- or 64-bit floating-point numbers");
+  }
+  H5Tclose(huge);
+
+  // Attributes: one value each, numbers of at most 8 bytes.
+  auto add_attribute = [](hid_t type, hsize_t n) {
+    return [type, n](hid_t f) {
+      const hid_t g = H5Gopen2(f, "settings", H5P_DEFAULT);
+      const hid_t space = H5Screate_simple(1, &n, nullptr);
+      const hid_t attr = H5Acreate2(g, "extra", type, space, H5P_DEFAULT, H5P_DEFAULT);
+      EXPECT_GE(attr, 0);
+      const std::vector<char> zeros(n * H5Tget_size(type), 0);
+      H5Awrite(attr, type, zeros.data());
+      H5Aclose(attr);
+      H5Sclose(space);
+      H5Gclose(g);
+    };
+  };
+  std::string path = damaged("array.h5", add_attribute(H5T_STD_I64LE, 1000));
+  EXPECT_EQ(error_of([&] { read_checkpoint_settings(path); }),
+            "checkpoint '" + path + "': attribute extra is not a single value");
+  path = damaged("long.h5", add_attribute(H5T_NATIVE_LDOUBLE, 1));
+  EXPECT_EQ(error_of([&] { read_checkpoint_settings(path); }),
+            "checkpoint '" + path + "': attribute extra is a number of " +
+                std::to_string(H5Tget_size(H5T_NATIVE_LDOUBLE)) + " bytes (damaged file)");
+  // The undamaged settings still read.
+  path = damaged("fine.h5", [](hid_t) {});
+  EXPECT_EQ(std::get<double>(read_checkpoint_settings(path).at("norm_std")), 1.5);
 }
 
 // A full disk, as a file size limit: the save throws an Error naming the file, leaves nothing

@@ -18,6 +18,21 @@
 namespace smlm::reconstruction {
 namespace {
 
+// The wall-clock bounds below are for optimized builds. Under -DSMLM_SANITIZE=thread the dense
+// frame took 19 s against its 5 s bound on the loaded 2-core machine (2.9 s when idle): a TSan
+// build gets 10 times the time.
+#if defined(__SANITIZE_THREAD__)
+constexpr double kTimeScale = 10;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+constexpr double kTimeScale = 10;
+#else
+constexpr double kTimeScale = 1;
+#endif
+#else
+constexpr double kTimeScale = 1;
+#endif
+
 struct Point {
   double frame, x, y;
 };
@@ -283,7 +298,7 @@ TEST(Match, TwoHundredThousandLocalizationsInAFewSeconds) {
   const std::vector<Match> m = match(lt, tt, {250});
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  EXPECT_LT(seconds, 5.0);
+  EXPECT_LT(seconds, 5.0 * kTimeScale);
   EXPECT_GT(m.size(), 175000u);
   EXPECT_LT(m.size(), 200000u);
   expect_valid(m, l, t, 250);
@@ -306,7 +321,7 @@ TEST(Match, DenseSingleFrame) {
   const std::vector<Match> m = match(make_table(l), make_table(t), {250});
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  EXPECT_LT(seconds, 5.0);
+  EXPECT_LT(seconds, 5.0 * kTimeScale);
   EXPECT_GT(m.size(), 18000u);
   expect_valid(m, l, t, 250);
   std::cout << "dense frame: matched " << m.size() << " of " << l.size() << " in " << seconds
