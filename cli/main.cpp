@@ -20,7 +20,8 @@ const char* kUsage =
     "  simulate    simulate a blinking-emitter movie (TIFF) and its ground truth (CSV)\n"
     "  localize    detect and fit molecules in a TIFF movie, write a ThunderSTORM CSV\n"
     "  calibrate   calibrate a 3D PSF (astigmatic curves, cubic spline) from a bead z-stack\n"
-    "  train       train a network (deepstorm) on simulated data matching your movie\n"
+    "  train       train a network (deepstorm, decode, deepstorm3d) on simulated data\n"
+    "  design-psf  learn a 3D PSF's phase mask jointly with a DeepSTORM3D net\n"
     "  render      render a localization table as a superresolved image (TIFF or PNG)\n"
     "  evaluate    compare localizations with ground truth (JSON: recall, Jaccard, RMSE)\n"
     "  postprocess drift correction, merging, filtering of a localization table\n"
@@ -53,6 +54,7 @@ int main(int argc, char** argv) {
     if (cmd == "postprocess") return smlm::cli::run_postprocess(argc - 2, argv + 2);
     if (cmd == "calibrate") return smlm::cli::run_calibrate(argc - 2, argv + 2);
     if (cmd == "train") return smlm::cli::run_train(argc - 2, argv + 2);
+    if (cmd == "design-psf") return smlm::cli::run_design_psf(argc - 2, argv + 2);
     if (cmd == "frc") return smlm::cli::run_frc(argc - 2, argv + 2);
     if (cmd == "bench") return smlm::cli::run_bench(argc - 2, argv + 2);
     std::fprintf(stderr, "smlm: unknown command '%s' (see 'smlm --help')\n", cmd.c_str());

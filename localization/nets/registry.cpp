@@ -5,11 +5,12 @@
 #include "core/error.h"
 #include "localization/nets/decode/decode_localizer.h"
 #include "localization/nets/deepstorm/deepstorm_localizer.h"
+#include "localization/nets/deepstorm3d/deepstorm3d_localizer.h"
 #include "nn/checkpoint.h"
 
 namespace smlm::localization::nets {
 
-std::vector<std::string> method_names() { return {"mle", "deepstorm", "decode"}; }
+std::vector<std::string> method_names() { return {"mle", "deepstorm", "decode", "deepstorm3d"}; }
 
 std::string model_family(const std::string& model_path) {
   const nn::Attributes a = nn::read_checkpoint_settings(model_path);
@@ -65,6 +66,23 @@ std::unique_ptr<FrameLocalizer> make_localizer(const CameraModel& camera, const 
     dc::Model model = dc::load_model(o.model_path);
     const CameraModel cam = o.model_camera ? model.data.camera : camera;
     return std::make_unique<dc::DecodeLocalizer>(cam, std::move(model), d);
+  }
+  if (method == "deepstorm3d") {
+    SMLM_CHECK(!o.model_path.empty(), "--method deepstorm3d needs --model FILE");
+    SMLM_CHECK(o.refine == "none",
+               "--refine " << o.refine << ": not yet for deepstorm3d (MLE refinement of pupil "
+                              "PSFs is not available yet)");
+    SMLM_CHECK(!o.classic.is_3d(), "--method deepstorm3d: the model holds its own PSF (no --psf)");
+    SMLM_CHECK(!o.classic.camera_maps,
+               "--camera-maps: the deepstorm3d method does not take sCMOS maps (it normalizes "
+               "each frame by its own range)");
+    const std::string family = model_family(o.model_path);
+    SMLM_CHECK(family == "deepstorm3d",
+               o.model_path << " is a '" << family << "' model, not a deepstorm3d one");
+    deepstorm3d::DeepStorm3dSettings d;
+    if (o.probability > 0) d.post.threshold = o.probability;
+    d.device = o.classic.fit.device;
+    return std::make_unique<deepstorm3d::DeepStorm3dLocalizer>(camera, o.model_path, d);
   }
   std::string names;
   for (const std::string& n : method_names()) names += (names.empty() ? "" : ", ") + n;

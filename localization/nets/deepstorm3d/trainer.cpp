@@ -1,0 +1,141 @@
+// DeepSTORM3D's training loop over nn/.
+#include "localization/nets/deepstorm3d/trainer.h"
+
+#include <cmath>
+#include <map>
+
+#include "core/error.h"
+
+namespace smlm::localization::nets::deepstorm3d {
+
+namespace {
+constexpr uint64_t kValidationStream = 1;
+constexpr uint64_t kNormalizationStream = 2;
+}  // namespace
+
+void TrainSettings::validate() const {
+  net.validate();
+  data.validate();
+  SMLM_CHECK(batch >= 1 && batch <= kMaxBatch,
+             "batch must be in [1, " << kMaxBatch << "] frames, got " << batch);
+  SMLM_CHECK(validation_size >= 1 && validation_size <= kMaxBatch,
+             "validation size must be in [1, " << kMaxBatch << "], got " << validation_size);
+  // Kept for the backward pass, per frame: ~4 tensors of each of 6 residual layers on the camera
+  // grid, and ~4 of each of the upsampled and volume layers on the fine grid.
+  const double p2 = double(data.patch) * data.patch, u2 = double(net.upsampling) * net.upsampling;
+  const double per_frame =
+      4 * (6 * (net.width + 1) * p2 + (2 * net.width + 4 * net.slices) * p2 * u2);
+  const double bytes = 4 * per_frame * batch;
+  SMLM_CHECK(bytes <= kMaxActivationBytes,
+             "a batch of " << batch << " frames of " << data.patch << " px needs about "
+                           << std::ceil(bytes / (1 << 30)) << " GB of activations, more than "
+                           << kMaxActivationBytes / (1 << 30)
+                           << " GB: lower the batch, patch, width, slices or upsampling");
+  SMLM_CHECK(lr > 0 && min_lr >= 0, "learning rates must be positive");
+  SMLM_CHECK(plateau_factor > 0 && plateau_factor < 1,
+             "plateau factor must be in (0, 1), got " << plateau_factor);
+  SMLM_CHECK(plateau_patience >= 0, "plateau patience must be >= 0");
+  SMLM_CHECK(epoch_steps >= 1, "epoch steps must be >= 1, got " << epoch_steps);
+}
+
+Trainer::Trainer(const TrainSettings& s) : s_(s) {
+  s_.validate();
+  sim_ = std::make_unique<FrameSimulator>(s_.data);
+  model_ = std::make_unique<Model>(s_.net, s_.seed);
+  model_->data = s_.data;
+  model_->norm = estimate_normalization(*sim_, s_.seed + kNormalizationStream);
+  model_->to(s_.device);
+  init();
+}
+
+Trainer::Trainer(const std::string& checkpoint, kernels::Device device) {
+  const nn::Attributes a = nn::read_checkpoint_settings(checkpoint);
+  try {
+    model_ = std::make_unique<Model>(model_from_attributes(a));
+    s_.net = model_->config;
+    s_.data = model_->data;
+    s_.batch = attribute_whole(a, "train_batch", 1, TrainSettings::kMaxBatch);
+    s_.lr = attribute_number(a, "train_lr");
+    s_.plateau_factor = attribute_number(a, "train_plateau_factor");
+    s_.plateau_patience = attribute_whole(a, "train_plateau_patience", 0, 1e6);
+    s_.min_lr = attribute_number(a, "train_min_lr");
+    s_.epoch_steps = attribute_whole(a, "train_epoch_steps", 1, 1e9);
+    s_.validation_size = attribute_whole(a, "train_validation_size", 1, TrainSettings::kMaxBatch);
+    s_.seed = static_cast<uint64_t>(attribute_number(a, "train_seed"));
+    s_.device = device;
+    s_.validate();
+  } catch (const Error& e) {
+    throw Error("checkpoint '" + checkpoint + "': " + e.what());
+  }
+  sim_ = std::make_unique<FrameSimulator>(s_.data);
+  model_->to(device);
+  init();
+  nn::load_checkpoint(checkpoint, *model_->net, adam_.get());
+  std::map<std::string, double> plateau;
+  for (const auto& [k, v] : a)
+    if (k.rfind("plateau_", 0) == 0) plateau[k.substr(8)] = attribute_number(a, k);
+  plateau_->load_settings(plateau);
+  step_ = static_cast<int64_t>(attribute_number(a, "step"));
+}
+
+void Trainer::init() {
+  nn::AdamOptions o;
+  o.lr = static_cast<float>(s_.lr);
+  adam_ = std::make_unique<nn::Adam>(model_->net->parameters(), o);
+  nn::ReduceLROnPlateauOptions po;
+  po.factor = static_cast<float>(s_.plateau_factor);
+  po.patience = s_.plateau_patience;
+  po.min_lr = static_cast<float>(s_.min_lr);
+  plateau_ = std::make_unique<nn::ReduceLROnPlateau>(*adam_, po);
+  const Batch v =
+      make_batch(*sim_, s_.net, model_->norm, s_.seed + kValidationStream, 0, s_.validation_size);
+  val_input_ = v.input.to(s_.device);
+  val_target_ = v.target;
+}
+
+double Trainer::step() {
+  const Batch b = make_batch(*sim_, s_.net, model_->norm, s_.seed, step_ * s_.batch, s_.batch);
+  adam_->zero_grad();
+  const nn::Tensor pred = model_->net->forward(b.input.to(s_.device), true);
+  const VolumeLoss l = volume_loss(pred, b.target, s_.data.scale, true);
+  SMLM_CHECK(std::isfinite(l.value), "DeepSTORM3D training diverged at step " << step_);
+  model_->net->backward(l.grad);
+  adam_->step();
+  ++step_;
+  return l.value;
+}
+
+double Trainer::validation_loss() {
+  double total = 0;
+  const int64_t n = val_input_.n(), chunk = s_.batch;
+  for (int64_t i = 0; i < n; i += chunk) {
+    const int64_t m = std::min(chunk, n - i);
+    const nn::Tensor pred = model_->net->forward(val_input_.batch_range(i, m), false);
+    total += m * volume_loss(pred, val_target_.batch_range(i, m), s_.data.scale, false).value;
+  }
+  return total / n;
+}
+
+double Trainer::end_epoch() {
+  const double v = validation_loss();
+  plateau_->step(v);
+  return v;
+}
+
+void Trainer::save(const std::string& path) {
+  nn::Attributes a;
+  a["step"] = step_;
+  a["lr"] = static_cast<double>(adam_->lr());
+  a["train_batch"] = int64_t{s_.batch};
+  a["train_lr"] = s_.lr;
+  a["train_plateau_factor"] = s_.plateau_factor;
+  a["train_plateau_patience"] = int64_t{s_.plateau_patience};
+  a["train_min_lr"] = s_.min_lr;
+  a["train_epoch_steps"] = int64_t{s_.epoch_steps};
+  a["train_validation_size"] = int64_t{s_.validation_size};
+  a["train_seed"] = static_cast<int64_t>(s_.seed);
+  for (const auto& [k, v] : plateau_->settings()) a["plateau_" + k] = v;
+  save_model(path, *model_, adam_.get(), a);
+}
+
+}  // namespace smlm::localization::nets::deepstorm3d
