@@ -79,7 +79,10 @@ int run_localize(int argc, char** argv) {
   p.add("--psf-sigma", &psf_sigma_nm, "initial PSF sigma [nm]");
   p.add_flag("--fixed-sigma", &s.fit.fixed_sigma, "keep sigma fixed at --psf-sigma");
   p.add("--max-iterations", &s.fit.max_iterations, "fitter iterations at most");
-  p.add("--psf", &psf_path, "3D: PSF calibration (HDF5 from `smlm calibrate`)", "FILE");
+  p.add("--psf", &psf_path,
+        "3D: PSF calibration (HDF5 from `smlm calibrate`); for a 3D net's --refine mle, instead "
+        "of the PSF it was trained on",
+        "FILE");
   p.add("--psf-model", &psf_model,
         "3D model: astigmatic or spline (default: the calibration's primary model)", "NAME");
   p.add("--fitter", &fitter,
@@ -164,6 +167,7 @@ int run_localize(int argc, char** argv) {
   mo.method = p.given("--method") || model_path.empty() ? method : "";
   mo.model_path = model_path;
   mo.refine = refine;
+  mo.roi_given = p.given("--roi");
   if (p.given("--psf-sigma")) mo.psf_sigma_nm = psf_sigma_nm;
   SMLM_CHECK(!p.given("--probability") || (probability > 0 && probability <= 2),
              "--probability: " << probability << " must be in (0, 2]");

@@ -60,14 +60,48 @@ struct LmIntegratedGaussian {
   }
 };
 
+// N and bg of a 3D model at θ's x, y, z: linear least squares of the data on N·PSF + bg
+// (N ≥ 1, bg ≥ mn/2 when not positive, mn the ROI's minimum clipped at 0), written to θ; returns
+// the Poisson negative log-likelihood of that model (up to the data's constant). f: scratch of
+// w·h values. w·h ≤ kLmMaxPixels.
+template <class Model>
+SMLM_HD double photons_background_at(const Model& model, const float* roi, int w, int h, double mn,
+                                     double* theta, double* f) {
+  const int npix = w * h;
+  theta[Model::kN] = 1.0;
+  theta[Model::kBg] = 0.0;
+  model.evaluate_roi(theta, w, h, f, nullptr);
+  double sf = 0, sff = 0, sk = 0, sfk = 0, sw = 0;
+  for (int k = 0; k < npix; ++k) {
+    const double d = roi[k] > 0 ? roi[k] : 0.0;
+    sf += f[k];
+    sff += f[k] * f[k];
+    sk += d;
+    sfk += f[k] * d;
+    sw += d - mn;
+  }
+  const double det = npix * sff - sf * sf;
+  double n = det > 0 ? (npix * sfk - sf * sk) / det : sw;
+  n = n > 1.0 ? n : 1.0;
+  double bg = (sk - n * sf) / npix;
+  bg = bg > 0.5 * mn ? bg : (0.5 * mn > 1e-3 ? 0.5 * mn : 1e-3);
+  double nll = 0;
+  for (int k = 0; k < npix; ++k) {
+    const double mu = n * f[k] + bg, d = roi[k] > 0 ? roi[k] : 0.0;
+    nll += mu - (d > 0 ? d * std::log(mu) : 0.0);
+  }
+  theta[Model::kN] = n;
+  theta[Model::kBg] = bg;
+  return nll;
+}
+
 // Start values of a 3D fit (θ = x, y [px], N [e⁻], bg [e⁻/px], z [px], the order of
 // psf::AstigmaticGaussian and psf::CubicSplinePsf): x, y the intensity centroid of the ROI above
 // its minimum; then, for each of n_scan z values evenly spaced over [z_lo, z_hi], N and bg by
-// linear least squares of the data on N·PSF + bg (N ≥ 1, bg ≥ min/2 when not positive) and the
-// Poisson likelihood of that model; the z (and its N, bg) with the best likelihood wins. A coarse
-// global search, so that LM starts in the right basin of a likelihood that is not unimodal in z
-// (astigmatic ellipticity turns back beyond the foci; engineered PSFs repeat shapes).
-// w·h ≤ kLmMaxPixels.
+// photons_background_at and the Poisson likelihood of that model; the z (and its N, bg) with the
+// best likelihood wins. A coarse global search, so that LM starts in the right basin of a
+// likelihood that is not unimodal in z (astigmatic ellipticity turns back beyond the foci;
+// engineered PSFs repeat shapes). w·h ≤ kLmMaxPixels.
 template <class Model>
 SMLM_HD void scan_z_start(const Model& model, const float* roi, int w, int h, double z_lo,
                           double z_hi, int n_scan, double* theta) {
@@ -90,33 +124,13 @@ SMLM_HD void scan_z_start(const Model& model, const float* roi, int w, int h, do
   n_scan = n_scan < 2 ? 2 : n_scan;
   for (int s = 0; s < n_scan; ++s) {
     const double z = z_lo + (z_hi - z_lo) * s / (n_scan - 1);
-    theta[Model::kN] = 1.0;
-    theta[Model::kBg] = 0.0;
     theta[Model::kZ] = z;
-    model.evaluate_roi(theta, w, h, f, nullptr);
-    double sf = 0, sff = 0, sk = 0, sfk = 0;
-    for (int k = 0; k < npix; ++k) {
-      const double d = roi[k] > 0 ? roi[k] : 0.0;
-      sf += f[k];
-      sff += f[k] * f[k];
-      sk += d;
-      sfk += f[k] * d;
-    }
-    const double det = npix * sff - sf * sf;
-    double n = det > 0 ? (npix * sfk - sf * sk) / det : sw;
-    n = n > 1.0 ? n : 1.0;
-    double bg = (sk - n * sf) / npix;
-    bg = bg > 0.5 * mn ? bg : (0.5 * mn > 1e-3 ? 0.5 * mn : 1e-3);
-    double nll = 0;
-    for (int k = 0; k < npix; ++k) {
-      const double mu = n * f[k] + bg, d = roi[k] > 0 ? roi[k] : 0.0;
-      nll += mu - (d > 0 ? d * std::log(mu) : 0.0);
-    }
+    const double nll = photons_background_at(model, roi, w, h, mn, theta, f);
     if (nll < best) {
       best = nll;
       best_theta[0] = z;
-      best_theta[1] = n;
-      best_theta[2] = bg;
+      best_theta[1] = theta[Model::kN];
+      best_theta[2] = theta[Model::kBg];
     }
   }
   theta[Model::kZ] = best_theta[0];

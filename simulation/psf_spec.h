@@ -3,8 +3,10 @@
 // (astigmatism, double-helix, tetrapod; simulation::default_pupil).
 #pragma once
 
+#include <memory>
 #include <string>
 
+#include "psf/calibration.h"
 #include "simulation/movie_simulator.h"
 
 namespace smlm::simulation {
@@ -15,5 +17,15 @@ namespace smlm::simulation {
 // a calibration whose pixel size differs from s.camera's by more than 1 %.
 void set_psf_spec(const std::string& spec, SimulationSettings& s, const std::string& option,
                   const std::string& pixel_option);
+
+// The PSF of a spec as a calibration the fitters take (psf::PsfCalibration: what `--psf FILE`
+// loads), with `model` naming the one to fit: "astig:FILE" the file's astigmatic model,
+// "spline:FILE" its spline, "pupil:KIND" the spline set_psf_spec renders (pixel_size_nm the
+// camera's, z over z_min_nm − 100 … z_max_nm + 100; z_origin "pupil"). Throws smlm::Error, naming
+// `option`, for another form, an unreadable file or a file without that model.
+std::shared_ptr<const psf::PsfCalibration> psf_spec_calibration(const std::string& spec,
+                                                                double z_min_nm, double z_max_nm,
+                                                                double pixel_size_nm,
+                                                                const std::string& option);
 
 }  // namespace smlm::simulation

@@ -47,8 +47,8 @@ std::unique_ptr<FrameLocalizer> make_localizer(const CameraModel& camera, const 
   }
   if (method == "decode") {
     SMLM_CHECK(!o.model_path.empty(), "--method decode needs --model FILE");
-    SMLM_CHECK(!o.classic.is_3d(),
-               "--method decode: the model holds its own PSF; --psf is not for it");
+    SMLM_CHECK(!o.classic.is_3d() || o.refine == "mle",
+               "--method decode: the model holds its own PSF; --psf is for --refine mle only");
     const std::string family = model_family(o.model_path);
     SMLM_CHECK(family == "decode",
                o.model_path << " is a '" << family << "' model, not a decode one");
@@ -59,7 +59,12 @@ std::unique_ptr<FrameLocalizer> make_localizer(const CameraModel& camera, const 
     d.refine_mle = o.refine == "mle";
     if (o.probability > 0) d.post.threshold = o.probability;
     d.fit = o.classic.fit;
+    d.roi_given = o.roi_given;
     d.psf_sigma_nm = o.psf_sigma_nm;
+    if (o.classic.is_3d()) {
+      d.psf = o.classic.psf;
+      d.calibration = o.classic.calibration;
+    }
     d.device = o.classic.fit.device;
     d.camera_maps = o.classic.camera_maps;
     d.camera_maps_origin = o.classic.camera_maps_origin;

@@ -26,8 +26,13 @@ struct MethodOptions {
   // `camera` (the CLI sets this when no camera option was given).
   bool model_camera = false;
   // The classic pipeline's settings; for nets, fit (ROI, iterations, fixed σ, device) applies
-  // to the refinement and fit.device is where the net runs too.
+  // to the refinement and fit.device is where the net runs too. A 3D net's refinement fits the
+  // calibration of psf (--psf) if there is one, else the PSF the net was trained on, and takes
+  // camera_maps (sCMOS) as the classic pipeline does.
   LocalizeSettings classic;
+  // The user chose classic.fit.roi_radius (--roi): a 3D net's refinement keeps it, else it takes
+  // default_roi_side of its PSF (the CLI's default is the 2D Gaussian's).
+  bool roi_given = false;
 };
 
 // The method names make_localizer takes, "mle" first.
@@ -37,7 +42,8 @@ std::string model_family(const std::string& model_path);
 
 // Throws smlm::Error with a one-line message (naming the option or file) for an unknown method,
 // a net without a model, a model of another family, or options that do not apply to the method
-// (a model or refinement for "mle", a 3D PSF calibration for a 2D net).
+// (a model or refinement for "mle", a 3D PSF calibration for a net without --refine mle or for a
+// 2D one).
 std::unique_ptr<FrameLocalizer> make_localizer(const CameraModel& camera,
                                                const MethodOptions& options);
 

@@ -213,7 +213,8 @@ def localize(
         psf_model: 3D model: "astigmatic" or "spline" (default: the calibration's).
         fitter: "lm" (batched Levenberg-Marquardt, CPU or GPU) or "ceres" (CPU).
         device: where the fits run: "cpu", "cuda" or "cuda:N".
-        refine: nets: "none", or "mle" (the net's detections start LM fits).
+        refine: nets: "none", or "mle" (the net's detections, and z in 3D, start LM fits of
+            its PSF, or of psf= when given).
         batch: frames read and fitted together.
         threads: CPU threads for this call (0 = all cores).
 

@@ -137,6 +137,7 @@ void bind_localize(py::module_& m) {
           mo.method = method ? *method : model_path.empty() ? "mle" : "";
           mo.model_path = model_path;
           mo.refine = refine;
+          mo.roi_given = roi_side.has_value();
           if (psf_sigma) mo.psf_sigma_nm = *psf_sigma;
           mo.classic = s;
           std::unique_ptr<FileSource> file;

@@ -845,5 +845,56 @@ TEST(Cli, TrainDecodeAndLocalizeWithIt) {
   expect_refused(dir, "train decode -o " + dir / "x.h5 --psf spline:" + dir / "none.h5", "none.h5");
 }
 
+// DECODE 3D with --refine mle: the detections' x, y and z start fits of the PSF the model was
+// trained on (a pupil PSF, rendered again from the model's settings), with a uniform camera and
+// with sCMOS maps; the table is the classic 3D one. A tiny net trained briefly: the plumbing, not
+// the accuracy (tests/localization/refine_test.cpp holds the refinement to the CRLB).
+TEST(Cli, Decode3dRefineMle) {
+  TempDir dir;
+  std::string out;
+  ASSERT_EQ(smlm("train decode -o " + dir / "m3d.h5" +
+                     " --psf pupil:astigmatism --z-range -200:200 --photons 3000:6000 "
+                     "--background 5:15 --density 2 --width 4 --patch 16 --batch 4 "
+                     "--epoch-steps 250 --steps 500 --lr 0.004 --seed 2",
+                 &out),
+            0)
+      << out;
+  const std::string movie =
+      " --frames 20 --size 32x28 --density 0.5 --photons 5000 "
+      "--background 10 --psf pupil:astigmatism --z-range -200,200 --seed 4";
+  ASSERT_EQ(smlm("simulate -o " + dir / "u.tif" + " --truth " + dir / "u_truth.csv" + movie, &out),
+            0)
+      << out;
+  ASSERT_EQ(smlm("simulate -o " + dir / "s.tif" + " --truth " + dir / "s_truth.csv" + movie +
+                     " --camera-maps-out " + dir / "maps.tif",
+                 &out),
+            0)
+      << out;
+  const std::string localize =
+      " --method decode --model " + dir / "m3d.h5" + " --refine mle --probability 0.05 --batch 4";
+  for (const auto& [name, extra] : {std::pair<std::string, std::string>{"u", ""},
+                                    {"s", " --camera-maps " + dir / "maps.tif"}}) {
+    ASSERT_EQ(smlm("localize " + dir / (name + ".tif") + " -o " + dir / (name + ".csv") + localize +
+                       extra,
+                   &out),
+              0)
+        << out;
+    EXPECT_NE(out.find("DECODE 3D"), std::string::npos) << out;
+    const LocalizationTable t = io::read_thunderstorm_csv(dir / (name + ".csv"));
+    for (auto c :
+         {col::z, col::uncertainty_z, col::uncertainty_xy, col::loglikelihood, col::intensity})
+      EXPECT_TRUE(t.has(c)) << name << ": " << c;
+    EXPECT_FALSE(t.has(col::probability)) << name;
+    EXPECT_GT(t.size(), 0u) << name << ": " << out;
+  }
+  // --psf belongs to --refine mle; --psf-sigma is for 2D models.
+  EXPECT_NE(smlm("localize " + dir / "u.tif" + " -o " + dir / "x.csv --model " +
+                     dir / "m3d.h5 --refine mle --psf-sigma 120",
+                 &out),
+            0);
+  expect_one_line_error(out, "--psf-sigma");
+  EXPECT_FALSE(fs::exists(dir / "x.csv"));
+}
+
 }  // namespace
 }  // namespace smlm

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <sstream>
 #include <string_view>
 
@@ -22,13 +23,28 @@ DecodeLocalizer::DecodeLocalizer(const CameraModel& camera, Model model,
              "DECODE max shift must be positive, got " << settings_.max_shift_px);
   if (settings_.camera_maps) settings_.camera_maps->check_camera(camera_);
   model_.to(settings_.device);
+  SMLM_CHECK(!settings_.calibration || settings_.refine_mle,
+             "--psf: DECODE holds its own PSF; a calibration is for --refine mle only");
   if (settings_.refine_mle) {
-    SMLM_CHECK(!settings_.camera_maps,
-               "--refine mle with --camera-maps: the refinement fits a uniform camera so far");
-    SMLM_CHECK(model_.config.dims == 3,
-               "--refine mle refines 2D models; this DECODE model is 3D (its z is the net's)");
-    refiner_ = MleRefiner::for_net(camera_, settings_.fit, settings_.psf_sigma_nm,
-                                   model_.data.psf_sigma_nm, settings_.max_shift_px);
+    NetRefineOptions o;
+    o.refine.fit = settings_.fit;
+    o.refine.max_shift_px = settings_.max_shift_px;
+    o.refine.psf = settings_.calibration ? settings_.psf : PsfModel::integrated_gaussian;
+    o.refine.calibration = settings_.calibration;
+    o.refine.camera_maps = settings_.camera_maps;
+    o.refine.camera_maps_origin = settings_.camera_maps_origin;
+    o.psf_sigma_nm = settings_.psf_sigma_nm;
+    o.roi_given = settings_.roi_given;
+    const DataSettings& d = model_.data;
+    TrainedPsf trained;
+    trained.sigma_nm = d.psf_sigma_nm;
+    if (d.is_3d()) {
+      trained.spec = d.psf_spec;
+      trained.z_min_nm = d.z_min_nm;
+      trained.z_max_nm = d.z_max_nm;
+      trained.pixel_size_nm = d.camera.pixel_size_nm;
+    }
+    refiner_ = MleRefiner::for_net(camera_, o, trained);
   }
 }
 
@@ -134,11 +150,14 @@ LocalizationTable DecodeLocalizer::localize(const FrameWindow& window) {
   stats_.frames += count;
   stats_.detections += total;
 
+  const bool is_3d = model_.config.dims == 4;
   if (refiner_) {
     std::vector<RefineCandidate> candidates;
     candidates.reserve(static_cast<size_t>(total));
     for (int i = 0; i < count; ++i)
-      for (const Detection& d : found[i]) candidates.push_back({window.before + i, d.x, d.y});
+      for (const Detection& d : found[i])
+        candidates.push_back(
+            {window.before + i, d.x, d.y, is_3d ? std::optional(d.z_nm) : std::nullopt});
     LocalizationTable t =
         refiner_->refine(window.frames, window.first_frame - window.before, candidates);
     stats_.refined = refiner_->stats().refined;
@@ -147,7 +166,6 @@ LocalizationTable DecodeLocalizer::localize(const FrameWindow& window) {
   }
 
   const double px = camera_.pixel_size_nm;
-  const bool is_3d = model_.config.dims == 4;
   LocalizationTable t = empty_table();
   t.resize(static_cast<size_t>(total));
   auto& frame = t[col::frame];

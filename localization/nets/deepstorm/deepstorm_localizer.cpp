@@ -29,8 +29,13 @@ DeepStormLocalizer::DeepStormLocalizer(const CameraModel& camera, Model model,
              "Deep-STORM window radius must be >= 0, got " << settings_.post.window_radius);
   model_.to(settings_.device);
   if (settings_.refine == Refine::mle) {
-    refiner_ = MleRefiner::for_net(camera_, settings_.fit, settings_.psf_sigma_nm,
-                                   model_.data.psf_sigma_nm, settings_.max_shift_px);
+    NetRefineOptions o;
+    o.refine.fit = settings_.fit;
+    o.refine.max_shift_px = settings_.max_shift_px;
+    o.psf_sigma_nm = settings_.psf_sigma_nm;
+    TrainedPsf trained;
+    trained.sigma_nm = model_.data.psf_sigma_nm;
+    refiner_ = MleRefiner::for_net(camera_, o, trained);
   }
 }
 
