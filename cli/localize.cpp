@@ -17,6 +17,7 @@
 #include "io/tiff_movie.h"
 #include "kernels/device.h"
 #include "kernels/parallel_for.h"
+#include "localization/lm_models.h"
 #include "localization/localizer.h"
 #include "localization/nets/registry.h"
 #include "localization/stream.h"
@@ -50,6 +51,7 @@ int run_localize(int argc, char** argv) {
   double psf_sigma_nm = 130, probability = 0, duplicate_nm = 0;
   int roi = 2 * s.fit.roi_radius + 1, batch = 64, threads = 0;
   CameraMapsOptions maps;
+  bool multi_emitter = false, single_emitter = false;
   ArgParser p("smlm localize MOVIE.tif -o LOCS.csv [options]",
               "Finds molecules in every frame (B-spline wavelet filter, local maxima above a "
               "threshold relative to the noise) and fits each with a pixel-integrated Gaussian by "
@@ -90,10 +92,15 @@ int run_localize(int argc, char** argv) {
         "up to 63 px)",
         "NAME");
   p.add("--device", &device, "where the lm fits run: cpu, cuda or cuda:N", "DEVICE");
-  p.add_flag("--multi-emitter", &s.multi_emitter,
-             "fit 1..N overlapping emitters per ROI (ThunderSTORM's MFA: lm fitter, 2D; the "
-             "number chosen by a likelihood-ratio test)");
-  p.add("--max-emitters", &s.max_emitters, "multi-emitter: emitters per ROI at most (1..5)");
+  p.add_flag("--multi-emitter", &multi_emitter,
+             "fit 1..N overlapping emitters per ROI (ThunderSTORM's MFA: lm or ceres in 2D, lm "
+             "in 3D; the number chosen by a likelihood-ratio test); the default");
+  p.add_flag("--single-emitter", &single_emitter,
+             "fit one emitter per candidate only (ThunderSTORM's default; faster on crowded "
+             "movies, less accurate there)");
+  p.add("--max-emitters", &s.max_emitters,
+        "multi-emitter: emitters per ROI at most: 1..5 in 2D, 1..4 in 3D (x, y, N, z each: the "
+        "fitter holds 17 parameters); 0: the most");
   p.add("--multi-p-value", &s.multi_p_value,
         "multi-emitter: p-value of the likelihood-ratio test that accepts one more emitter");
   p.add("--min-p-value", &s.min_p_value,
@@ -106,7 +113,9 @@ int run_localize(int argc, char** argv) {
         "NAME");
   p.add("--model", &model_path, "a net's trained model (HDF5 from `smlm train`)", "FILE");
   p.add("--refine", &refine,
-        "nets: none, or mle (the net's positions start LM fits; the MLE table's columns)", "NAME");
+        "nets: none, or mle (the net's positions, and z in 3D, start LM fits of its PSF, with "
+        "--camera-maps per pixel; the MLE table's columns)",
+        "NAME");
   p.add("--probability", &probability,
         "decode: the integrated detection probability a molecule needs (default 0.5)");
   p.section("run");
@@ -132,11 +141,15 @@ int run_localize(int argc, char** argv) {
                        {{"-o", out}});
   s.camera_maps = load_camera_maps_option(p, maps, s.camera_maps_origin);
   SMLM_CHECK(psf_model.empty() || !psf_path.empty(), "--psf-model needs --psf FILE");
+  SMLM_CHECK(!(multi_emitter && single_emitter),
+             "--multi-emitter and --single-emitter exclude each other");
+  s.multi_emitter = !single_emitter;
   SMLM_CHECK(s.multi_emitter || !(p.given("--max-emitters") || p.given("--multi-p-value")),
-             "--max-emitters and --multi-p-value need --multi-emitter");
-  SMLM_CHECK(s.max_emitters >= 1 && s.max_emitters <= localization::kLmMaxEmitters,
+             "--max-emitters and --multi-p-value are multi-emitter options: not with "
+             "--single-emitter");
+  SMLM_CHECK(s.max_emitters >= 0 && s.max_emitters <= localization::kLmMaxEmitters,
              "--max-emitters: " << s.max_emitters << " must be between 1 and "
-                                << localization::kLmMaxEmitters);
+                                << localization::kLmMaxEmitters << " (4 in 3D)");
   SMLM_CHECK(s.multi_p_value > 0 && s.multi_p_value < 1,
              "--multi-p-value: " << s.multi_p_value << " must be in (0, 1)");
   SMLM_CHECK(s.min_p_value >= 0 && s.min_p_value < 1,
@@ -151,11 +164,20 @@ int run_localize(int argc, char** argv) {
                psf_path << " holds no spline model (try --psf-model astigmatic)");
     s.calibration = cal;
   }
+  SMLM_CHECK(!s.is_3d() || s.max_emitters <= localization::lm_max_emitters(4),
+             "--max-emitters: " << s.max_emitters << " must be between 1 and "
+                                << localization::lm_max_emitters(4)
+                                << " with a 3D model (x, y, N, z per emitter: the fitter holds "
+                                << localization::kLmMaxParams << " parameters)");
   // The ROI follows the PSF unless given: a defocused 3D PSF spills out of 7 px.
   if (!p.given("--roi")) {
     roi = localization::default_roi_side(s);
     s.fit.roi_radius = roi / 2;
   }
+  // Multi-emitter fitting is the default where it can run: ROIs up to the LM's 15 px (Ceres with a
+  // larger --roi fits single emitters unless --multi-emitter asks, which is then an error).
+  if (!multi_emitter && !single_emitter)
+    s.multi_emitter = 2 * s.fit.roi_radius + 1 <= localization::LmIntegratedGaussian::kMaxSide;
   if (p.given("--duplicate-distance"))
     s.duplicate_distance_px = duplicate_nm / camera.pixel_size_nm;
 

@@ -3,6 +3,7 @@
 #include "localization/batch_fit.h"
 
 #include <cmath>
+#include <type_traits>
 
 #include "core/error.h"
 #include "kernels/parallel_for.h"
@@ -46,6 +47,25 @@ void with_lm_model(const BatchModel& m, double initial_sigma, F&& f) {
       LmIntegratedGaussian model;
       model.initial_sigma = initial_sigma;
       f(model);
+      return;
+    }
+  }
+}
+
+// f(psf): the multi-emitter PSF of a BatchModel (σ start initial_sigma for the 2D Gaussian).
+template <class F>
+void with_emitter_psf(const BatchModel& m, double initial_sigma, F&& f) {
+  switch (m.kind) {
+    case BatchModel::Kind::astigmatic:
+      f(AstigmaticEmitterPsf{m.astigmatic});
+      return;
+    case BatchModel::Kind::spline:
+      f(SplineEmitterPsf{m.spline});
+      return;
+    default: {
+      GaussianEmitterPsf psf;
+      psf.initial_sigma = initial_sigma;
+      f(psf);
       return;
     }
   }
@@ -102,22 +122,32 @@ void validate(const LmSettings& s) {
   }
 }
 
-MultiFitSettings multi_fit_settings(int max_emitters, double p_value) {
+MultiFitSettings multi_fit_settings(int max_emitters, double p_value, int params_per_emitter) {
   SMLM_CHECK(
-      max_emitters >= 1 && max_emitters <= kLmMaxEmitters,
-      "multi-emitter fit: max emitters must be 1.." << kLmMaxEmitters << ", got " << max_emitters);
+      params_per_emitter == 3 || params_per_emitter == 4,
+      "multi-emitter fit: 3 (2D) or 4 (3D) parameters per emitter, got " << params_per_emitter);
+  const int most = lm_max_emitters(params_per_emitter);
+  SMLM_CHECK(max_emitters >= 1 && max_emitters <= most,
+             "multi-emitter fit: max emitters must be 1.."
+                 << most << (params_per_emitter == 4 ? " in 3D (4 parameters each)" : "")
+                 << ", got " << max_emitters);
   SMLM_CHECK(p_value > 0 && p_value < 1,
              "multi-emitter fit: p-value must be in (0, 1), got " << p_value);
-  MultiFitSettings s;
-  s.max_emitters = max_emitters;
-  for (int m = 1; m < kLmMaxEmitters; ++m) {
+  // The χ²_ν quantile at 1 − p, by bisection.
+  auto quantile = [](int nu, double p) {
     double lo = 0, hi = 1000;
     for (int it = 0; it < 100; ++it) {
       const double mid = 0.5 * (lo + hi);
-      (chi2_upper_p(mid, 3 * m) > p_value ? lo : hi) = mid;
+      (chi2_upper_p(mid, nu) > p ? lo : hi) = mid;
     }
-    s.lrt_threshold[m] = hi;
-  }
+    return hi;
+  };
+  MultiFitSettings s;
+  s.max_emitters = max_emitters;
+  s.params_per_emitter = params_per_emitter;
+  for (int m = 1; m < kLmMaxEmitters; ++m)
+    s.lrt_threshold[m] = quantile(params_per_emitter * m, p_value);
+  if (params_per_emitter != 3) s.lookahead_threshold = quantile(params_per_emitter, 0.01);
   return s;
 }
 
@@ -171,36 +201,41 @@ void BatchFitter::fit(const RoiBatch& batch, std::vector<LmResult>& results) {
 }
 
 void BatchFitter::fit_multi(const RoiBatch& batch, const MultiFitSettings& multi,
-                            std::vector<MultiFitResult>& results) {
-  SMLM_CHECK(model_.kind == BatchModel::Kind::integrated_gaussian,
-             "multi-emitter fitting takes the 2D integrated Gaussian only");
+                            std::vector<MultiFitResult>& results, const LmResult* singles) {
   check_roi_size(batch.w, batch.h);
   const size_t npix = static_cast<size_t>(batch.w) * batch.h;
   SMLM_CHECK(batch.pixels.size() % npix == 0,
              "batch fit: " << batch.pixels.size() << " pixels are not a whole number of " << batch.w
                            << "x" << batch.h << " ROIs");
   const int64_t n = batch.count();
-  constexpr int kSeeds = 2 * MultiFitKernel::kMaxSeeds;
+  constexpr int kSeeds = 2 * MultiFitKernel<GaussianEmitterPsf>::kMaxSeeds;
   SMLM_CHECK(batch.seeds.empty() || batch.seeds.size() == static_cast<size_t>(n) * kSeeds,
              "batch fit: " << batch.seeds.size() << " seed values for " << n << " ROIs (expected "
                            << kSeeds << " per ROI, or none)");
   SMLM_CHECK(batch.variance.empty() || batch.variance.size() == batch.pixels.size(),
              "batch fit: " << batch.variance.size() << " variance values for "
                            << batch.pixels.size() << " pixels (expected one per pixel, or none)");
-  SMLM_CHECK(multi.max_emitters >= 1 && multi.max_emitters <= kLmMaxEmitters,
-             "multi-emitter fit: max emitters must be 1.." << kLmMaxEmitters);
+  SMLM_CHECK(multi.params_per_emitter == model_.params_per_emitter(),
+             "multi-emitter fit: settings for " << multi.params_per_emitter
+                                                << " parameters per emitter, the model has "
+                                                << model_.params_per_emitter());
+  SMLM_CHECK(multi.max_emitters >= 1 && multi.max_emitters <= model_.max_emitters(),
+             "multi-emitter fit: max emitters must be 1.." << model_.max_emitters());
   check_initial_sigma(batch.initial_sigma_px);
   results.resize(static_cast<size_t>(n));
   if (n == 0) return;
-  if (gpu_) {
-    gpu_->fit.fit_multi(settings_, multi, batch, results.data());
-    return;
-  }
-  kernels::parallel_for(
-      n, MultiFitKernel{settings_, multi, batch.initial_sigma_px, batch.pixels.data(),
-                        batch.variance.empty() ? nullptr : batch.variance.data(),
-                        batch.seeds.empty() ? nullptr : batch.seeds.data(), batch.w, batch.h,
-                        results.data()});
+  with_emitter_psf(model_, batch.initial_sigma_px, [&](const auto& psf) {
+    if (gpu_) {
+      gpu_->fit.fit_multi(psf, settings_, multi, batch, results.data());
+      return;
+    }
+    using Psf = std::decay_t<decltype(psf)>;
+    kernels::parallel_for(
+        n, MultiFitKernel<Psf>{psf, settings_, multi, batch.pixels.data(),
+                               batch.variance.empty() ? nullptr : batch.variance.data(),
+                               batch.seeds.empty() ? nullptr : batch.seeds.data(), batch.w, batch.h,
+                               results.data(), singles});
+  });
 }
 
 void BatchFitter::fit_resident(const float* pixels, int64_t count, int w, int h,

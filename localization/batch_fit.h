@@ -43,6 +43,11 @@ struct BatchModel {
   // The LM settings that suit the model (LmIntegratedGaussian / LmAstigmaticGaussian /
   // LmCubicSpline ::settings); fixed_sigma applies to the integrated Gaussian only.
   LmSettings default_settings(bool fixed_sigma = false, int max_iterations = 50) const;
+  // Parameters each emitter of a multi-emitter fit adds (localization/multi_fit.h): 3 (x, y, N;
+  // σ shared) for the integrated Gaussian, 4 (x, y, N, z) for the 3D models; and the most
+  // emitters that fit in kLmMaxParams: 5 and 4.
+  int params_per_emitter() const { return kind == Kind::integrated_gaussian ? 3 : 4; }
+  int max_emitters() const { return lm_max_emitters(params_per_emitter()); }
 };
 
 // ROIs of one size, in host memory. θ order and units: the model's (BatchModel); for the default
@@ -73,10 +78,13 @@ struct RoiBatch {
 // Throws smlm::Error naming the first impossible value of the settings.
 void validate(const LmSettings& s);
 
-// Multi-emitter settings for at most max_emitters (1…kLmMaxEmitters) emitters and the likelihood-
-// ratio test's p-value (ThunderSTORM's MFA: 1e-6): each threshold is the χ²_{3m} quantile at
-// 1 − p_value. Throws smlm::Error for values out of range.
-MultiFitSettings multi_fit_settings(int max_emitters, double p_value = 1e-6);
+// Multi-emitter settings for at most max_emitters (1…lm_max_emitters(params_per_emitter))
+// emitters of params_per_emitter (P) parameters each (BatchModel::params_per_emitter: 3 in 2D, 4
+// in 3D) and the likelihood-ratio test's p-value (ThunderSTORM's MFA: 1e-6): each threshold is
+// the χ²_{Pm} quantile at 1 − p_value, the lookahead's the χ²_P quantile at 0.99. Throws
+// smlm::Error for values out of range.
+MultiFitSettings multi_fit_settings(int max_emitters, double p_value = 1e-6,
+                                    int params_per_emitter = 3);
 
 // Fits every ROI of a batch on one device. Keeps its device buffers between calls (they only
 // grow), so a stream of batches allocates once. Not thread-safe: one fit() at a time.
@@ -98,13 +106,18 @@ class BatchFitter {
   std::vector<LmResult> fit(const RoiBatch& batch);
   void fit(const RoiBatch& batch, std::vector<LmResult>& results);
 
-  // Multi-emitter fits (localization/multi_fit.h) of the integrated Gaussian, one per ROI in batch
-  // order: 1…multi.max_emitters emitters with one bg and σ, chosen by the likelihood-ratio test,
-  // started from the data (σ = initial_sigma_px) and batch.seeds. The fitter's settings are the
-  // single-emitter ones (LmIntegratedGaussian::settings). Throws smlm::Error for a 3D model or
-  // when the batch's sizes do not match.
+  // Multi-emitter fits (localization/multi_fit.h) of the fitter's model, one per ROI in batch
+  // order: 1…multi.max_emitters emitters on one bg (2D: one σ; 3D: a z each), chosen by the
+  // likelihood-ratio test, started from the data (σ = initial_sigma_px, or the 3D z scan) and
+  // batch.seeds; θ in LmMultiEmitter's order. The fitter's settings are the single-emitter ones
+  // (default_settings), which also bound every emitter's z. Throws smlm::Error when the batch's
+  // sizes do not match, or when `multi` was made for another number of parameters per emitter
+  // than the model's (multi_fit_settings(…, model().params_per_emitter())) or more emitters.
+  // singles: null, or batch.count() single-emitter fits of these ROIs by fit() from its default
+  // starts; on the CPU the search then starts from them rather than fitting K = 1 again (a GPU
+  // fits again: same model, same start).
   void fit_multi(const RoiBatch& batch, const MultiFitSettings& multi,
-                 std::vector<MultiFitResult>& results);
+                 std::vector<MultiFitResult>& results, const LmResult* singles = nullptr);
 
   // Fits `count` w × h ROIs of photoelectrons that already lie in the memory of the fitter's
   // device, laid out as RoiBatch::pixels: host memory for the CPU, device memory for CUDA (e.g.

@@ -41,30 +41,38 @@ struct BatchFitKernel {
   }
 };
 
-// Multi-emitter fit of ROI i (multi_emitter_fit, the integrated Gaussian): start values from the
-// data (σ = initial_sigma); `seeds` (or null) kMaxSeeds (x, y) positions per ROI [ROI px] of other
-// candidates, NaN after the last; pointers as BatchFitKernel's.
+// Multi-emitter fit of ROI i (multi_emitter_fit) of the emitters of `psf` (GaussianEmitterPsf,
+// AstigmaticEmitterPsf, SplineEmitterPsf): start values from the data (psf.single()'s
+// initial_theta: σ = initial_sigma in 2D, the z scan in 3D); `seeds` (or null) kMaxSeeds (x, y)
+// positions per ROI [ROI px] of other candidates, NaN after the last; `singles` (or null) each
+// ROI's single-emitter fit from the same start (the search then starts from it, KnownSingleFit);
+// pointers as BatchFitKernel's.
+template <class Psf>
 struct MultiFitKernel {
   static constexpr int kMaxSeeds = kLmMaxEmitters - 1;
+  Psf psf;
   LmSettings settings;
   MultiFitSettings multi;
-  double initial_sigma = 1.3;
   const float* pixels = nullptr;
   const float* variance = nullptr;
   const double* seeds = nullptr;
   int w = 0, h = 0;
   MultiFitResult* results = nullptr;
+  const LmResult* singles = nullptr;
 
   SMLM_HD void operator()(int64_t i) const {
     const int64_t npix = static_cast<int64_t>(w) * h;
     const float* roi = pixels + i * npix;
-    double theta[psf::IntegratedGaussian::kNumParams];
-    initial_theta(roi, w, h, initial_sigma, theta);
+    double theta[5];
+    psf.single().initial_theta(roi, w, h, theta);
     int n_seeds = 0;
     const double* sd = seeds != nullptr ? seeds + i * 2 * kMaxSeeds : nullptr;
     while (sd != nullptr && n_seeds < kMaxSeeds && !std::isnan(sd[2 * n_seeds])) ++n_seeds;
-    results[i] = multi_emitter_fit(roi, variance != nullptr ? variance + i * npix : nullptr, w, h,
-                                   theta, sd, n_seeds, settings, multi);
+    const float* v = variance != nullptr ? variance + i * npix : nullptr;
+    results[i] = singles != nullptr
+                     ? multi_emitter_fit(psf, roi, v, w, h, theta, sd, n_seeds, settings, multi,
+                                         KnownSingleFit{singles + i})
+                     : multi_emitter_fit(psf, roi, v, w, h, theta, sd, n_seeds, settings, multi);
   }
 };
 

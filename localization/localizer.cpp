@@ -48,13 +48,15 @@ const FitSettings& validated(const CameraModel& camera, const LocalizeSettings& 
   SMLM_CHECK(s.min_p_value >= 0 && s.min_p_value < 1,
              "minimum goodness-of-fit p-value must be in [0, 1), got " << s.min_p_value);
   if (s.multi_emitter) {
-    SMLM_CHECK(!s.is_3d() && s.fit.fitter == Fitter::lm,
-               "multi-emitter fitting runs on the lm fitter with the 2D Gaussian only");
-    SMLM_CHECK(s.max_emitters >= 1 && s.max_emitters <= kLmMaxEmitters,
-               "max emitters must be 1.." << kLmMaxEmitters << ", got " << s.max_emitters);
-    SMLM_CHECK(
-        2 * s.fit.roi_radius + 1 <= LmIntegratedGaussian::kMaxSide,
-        "multi-emitter fitting takes ROIs up to " << LmIntegratedGaussian::kMaxSide << " px");
+    const int most = lm_max_emitters(s.is_3d() ? 4 : 3);
+    SMLM_CHECK(s.max_emitters >= 0 && s.max_emitters <= most,
+               "max emitters must be 1.."
+                   << most << (s.is_3d() ? " with a 3D model (x, y, N, z each)" : "") << ", got "
+                   << s.max_emitters);
+    SMLM_CHECK(2 * s.fit.roi_radius + 1 <= LmIntegratedGaussian::kMaxSide,
+               "multi-emitter fitting takes ROIs up to "
+                   << LmIntegratedGaussian::kMaxSide
+                   << " px (fit single emitters for larger ROIs)");
   }
   return s.fit;
 }
@@ -73,14 +75,16 @@ struct Slot {
   FitResult more[kLmMaxEmitters - 1];
 };
 
-// The 3D acceptance rule (see Localizer::localize).
-bool usable_3d(const LmResult& r, const LmSettings& s) {
-  if (r.status != LmStatus::converged) return false;
+// The 3D acceptance rule (see Localizer::localize), of a fit or one emitter of a multi-emitter
+// fit (emitter_fit_result) in a w × h ROI.
+bool usable_3d(const FitResult& r, const LmSettings& s, int w, int h) {
+  if (!r.converged) return false;
   for (int p = 0; p < 5; ++p)
     if (!std::isfinite(r.theta[p]) || !std::isfinite(r.crlb[p])) return false;
   constexpr int z = psf::AstigmaticGaussian::kZ;
+  const double x = r.theta[G::kX], y = r.theta[G::kY];
   return r.theta[psf::AstigmaticGaussian::kN] > 0 && r.theta[z] > s.lower[z] &&
-         r.theta[z] < s.upper[z];
+         r.theta[z] < s.upper[z] && x >= -0.5 && x <= w - 0.5 && y >= -0.5 && y <= h - 0.5;
 }
 
 BatchModel batch_model(const CameraModel& camera, const LocalizeSettings& s) {
@@ -188,12 +192,12 @@ Localizer::Localizer(const CameraModel& camera, const LocalizeSettings& s)
       settings_(resolved(s)),
       fitter_(validated(camera_, settings_)),
       rows_(camera_) {
-  SMLM_CHECK(!s.duplicate_distance_px ||
-                 (std::isfinite(*s.duplicate_distance_px) && *s.duplicate_distance_px >= 0),
-             "duplicate distance must be a finite number >= 0 px, got "
-                 << *s.duplicate_distance_px);
-  duplicate_px_ = s.duplicate_distance_px ? *s.duplicate_distance_px
-                                          : default_duplicate_distance_px(settings_);
+  SMLM_CHECK(
+      !s.duplicate_distance_px ||
+          (std::isfinite(*s.duplicate_distance_px) && *s.duplicate_distance_px >= 0),
+      "duplicate distance must be a finite number >= 0 px, got " << *s.duplicate_distance_px);
+  duplicate_px_ =
+      s.duplicate_distance_px ? *s.duplicate_distance_px : default_duplicate_distance_px(settings_);
   if (s.fit.fitter == Fitter::lm || s.is_3d()) {
     const BatchModel model = batch_model(camera_, s);
     lm_ = std::make_unique<BatchFitter>(
@@ -202,11 +206,15 @@ Localizer::Localizer(const CameraModel& camera, const LocalizeSettings& s)
     if (s.is_3d())
       rows_ = FitRows(camera_, s.calibration->pixel_size_nm,
                       s.psf == PsfModel::astigmatic ? &lm_->model().astigmatic : nullptr);
-    if (s.multi_emitter) multi_ = multi_fit_settings(s.max_emitters, s.multi_p_value);
     // Multi-emitter fits need each ROI's neighbours, which the CPU's detection knows.
     if (s.fit.device.is_cuda() && !s.multi_emitter)
       detector_ =
           std::make_unique<BatchDetector>(camera_, s.detection, s.fit.roi_radius, s.fit.device);
+  }
+  if (s.multi_emitter) {  // x, y, N per emitter (one σ); x, y, N, z in 3D
+    const int per_emitter = s.is_3d() ? 4 : 3;
+    multi_ = multi_fit_settings(s.max_emitters > 0 ? s.max_emitters : lm_max_emitters(per_emitter),
+                                s.multi_p_value, per_emitter);
   }
 }
 
@@ -223,12 +231,12 @@ std::string Localizer::summary() const {
   std::ostringstream os;
   os << stats_.frames << " frames: " << stats_.fitted << " localizations (" << stats_.candidates
      << " candidates, " << stats_.rejected << " rejected fits; ";
-  if (settings_.multi_emitter) os << stats_.merged << " candidates merged into neighbours' fits; ";
+  if (settings_.multi_emitter || stats_.merged > 0)
+    os << stats_.merged << " candidates merged into neighbours' fits; ";
   os << to_string(settings_.fit.fitter) << " fitter, " << to_string(settings_.psf) << " PSF, "
      << 2 * settings_.fit.roi_radius + 1 << " px ROIs, "
-     << (settings_.multi_emitter
-             ? "multi-emitter <= " + std::to_string(settings_.max_emitters) + ", "
-             : std::string())
+     << (settings_.multi_emitter ? "multi-emitter <= " + std::to_string(multi_.max_emitters) + ", "
+                                 : std::string())
      << (settings_.camera_maps ? "sCMOS maps, " : "") << "on " << settings_.fit.device.name()
      << ")";
   return os.str();
@@ -250,7 +258,8 @@ LocalizationTable Localizer::localize(const std::vector<ImageF>& frames, int64_t
   auto good = [&](const FitResult& f) { return min_p <= 0 || f.p_value >= min_p; };
   auto judge = [&](const LmResult& r, Slot& slot) {
     slot.fit = to_fit_result(r);
-    const bool ok = is_3d ? usable_3d(r, lm_->settings()) : fitter_.usable(slot.fit, size, size);
+    const bool ok = is_3d ? usable_3d(slot.fit, lm_->settings(), size, size)
+                          : fitter_.usable(slot.fit, size, size);
     slot.outcome = ok && good(slot.fit) ? Outcome::fitted : Outcome::rejected;
   };
 
@@ -333,9 +342,9 @@ LocalizationTable Localizer::localize(const std::vector<ImageF>& frames, int64_t
       variance_e2(c, size, size, variance);
     };
 
-    if (lm_ && settings_.multi_emitter) {
+    if (settings_.multi_emitter) {
       // Each placed ROI with the other candidates inside it as seeds (nearest first).
-      constexpr int kSeeds = MultiFitKernel::kMaxSeeds;
+      constexpr int kSeeds = MultiFitKernel<GaussianEmitterPsf>::kMaxSeeds;
       std::vector<int64_t> placed;
       for (int64_t i = 0; i < total; ++i)
         if (slots[i].placed) placed.push_back(i);
@@ -380,7 +389,60 @@ LocalizationTable Localizer::localize(const std::vector<ImageF>& frames, int64_t
         }
       });
       std::vector<MultiFitResult> results;
-      lm_->fit_multi(batch, multi_, results);
+      if (lm_) {
+        // Single fits first, the same batched fit as without MFA. The search (which starts with
+        // that same single fit) runs only on the ROIs where it can change something: ROIs that
+        // hold other candidates, single fits that converged but are not usable (a blend fitted
+        // as one wide spot), and fits whose deviance leaves room for more emitters (may_grow,
+        // the search's own gate). On sparse movies that is a few per cent of the ROIs, so MFA
+        // costs little there; the results are the search's in every ROI.
+        const std::vector<LmResult> single = lm_->fit(batch);
+        results.resize(static_cast<size_t>(n));
+        std::vector<int64_t> search;
+        for (int64_t b = 0; b < n; ++b) {
+          const LmResult& r = single[b];
+          results[b].fit = r;
+          results[b].emitters = r.status == LmStatus::converged ? 1 : 0;
+          if (multi_.max_emitters < 2 || r.status != LmStatus::converged) continue;
+          const FitResult f = to_fit_result(r);
+          const bool usable =
+              is_3d ? usable_3d(f, lm_->settings(), size, size) : fitter_.usable(f, size, size);
+          if (!std::isnan(batch.seeds[b * 2 * kSeeds]) || !usable ||
+              multi_detail::may_grow(r, multi_.params_per_emitter, multi_))
+            search.push_back(b);
+        }
+        if (!search.empty()) {
+          RoiBatch sub;
+          sub.w = sub.h = size;
+          sub.initial_sigma_px = batch.initial_sigma_px;
+          const int64_t m = static_cast<int64_t>(search.size());
+          sub.pixels.resize(static_cast<size_t>(m * npix));
+          sub.seeds.resize(static_cast<size_t>(m * 2 * kSeeds));
+          if (scmos) sub.variance.resize(sub.pixels.size());
+          kernels::parallel_for(m, [&](int64_t k) {
+            const int64_t b = search[k];
+            std::copy_n(batch.pixels.begin() + b * npix, npix, sub.pixels.begin() + k * npix);
+            std::copy_n(batch.seeds.begin() + b * 2 * kSeeds, 2 * kSeeds,
+                        sub.seeds.begin() + k * 2 * kSeeds);
+            if (scmos)
+              std::copy_n(batch.variance.begin() + b * npix, npix, sub.variance.begin() + k * npix);
+          });
+          std::vector<LmResult> known(static_cast<size_t>(m));
+          for (int64_t k = 0; k < m; ++k) known[k] = single[search[k]];
+          std::vector<MultiFitResult> searched;
+          lm_->fit_multi(sub, multi_, searched, known.data());
+          for (int64_t k = 0; k < m; ++k) results[search[k]] = searched[k];
+        }
+      } else {  // Ceres: the same model and search
+        results.resize(static_cast<size_t>(n));
+        kernels::parallel_for(n, [&](int64_t b) {
+          const double* sd = batch.seeds.data() + b * 2 * kSeeds;
+          int m = 0;
+          while (m < kSeeds && !std::isnan(sd[2 * m])) ++m;
+          results[b] = fitter_.fit_multi(batch.pixels.data() + b * npix, size, size, sd, m, multi_,
+                                         scmos ? batch.variance.data() + b * npix : nullptr);
+        });
+      }
       // Each emitter is kept by the ROI of the candidate nearest to it, and only there.
       kernels::parallel_for(n, [&](int64_t b) {
         const int64_t i = placed[b], f = frame_of[i];
@@ -390,8 +452,10 @@ LocalizationTable Localizer::localize(const std::vector<ImageF>& frames, int64_t
         int kept = 0;
         bool any_usable = false;
         for (int e = 0; e < r.emitters; ++e) {
-          const FitResult fe = emitter_fit_result(r.fit, e);
-          if (!fitter_.usable(fe, size, size) || !good(fe)) continue;
+          const FitResult fe = emitter_fit_result(r.fit, e, multi_.params_per_emitter);
+          const bool ok =
+              is_3d ? usable_3d(fe, lm_->settings(), size, size) : fitter_.usable(fe, size, size);
+          if (!ok || !good(fe)) continue;
           any_usable = true;
           const double x = slot.x0 + fe.theta[G::kX], y = slot.y0 + fe.theta[G::kY];
           const Candidate* best = own;

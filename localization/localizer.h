@@ -61,14 +61,19 @@ struct LocalizeSettings {
   // camera_maps_origin.
   std::shared_ptr<const CameraMaps> camera_maps;
   std::optional<SensorOrigin> camera_maps_origin;
-  // Multi-emitter fitting (ThunderSTORM's MFA; localization/multi_fit.h; LM fitter, 2D Gaussian):
-  // each ROI is fitted with 1…max_emitters emitters sharing bg and σ, started with one emitter at
-  // each other candidate inside it and grown at the largest residual while the likelihood-ratio
-  // test passes at multi_p_value. An emitter is reported by the ROI of the candidate nearest to
-  // it only, so overlapping ROIs report each molecule once. On a CUDA device the fits run there
-  // but detection and ROIs on the CPU.
-  bool multi_emitter = false;
-  int max_emitters = kLmMaxEmitters;
+  // Multi-emitter fitting (ThunderSTORM's MFA; localization/multi_fit.h; every model, LM or
+  // Ceres in 2D, LM in 3D): each ROI is fitted with 1…max_emitters emitters sharing bg (and σ in
+  // 2D; a z each in 3D), started with one emitter at each other candidate inside it and grown at
+  // the largest residual while the likelihood-ratio test passes at multi_p_value. Each emitter is
+  // judged as a single fit is (the 3D rule per emitter), and reported by the ROI of the candidate
+  // nearest to it only, so overlapping ROIs report each molecule once. On a CUDA device the LM
+  // fits run there but detection and ROIs on the CPU. max_emitters: 1…5 in 2D, 1…4 in 3D (4
+  // parameters per emitter within kLmMaxParams); 0: the most.
+  // On by default: on the LM fitter the search runs only where it can change a fit (other
+  // candidates in the ROI, an unusable single fit, a deviance with room for more emitters), which
+  // on sparse movies is ~5 % of the ROIs (see Localizer::localize).
+  bool multi_emitter = true;
+  int max_emitters = 0;
   double multi_p_value = 1e-6;
   // Goodness-of-fit filter: fits whose p_value (FitResult::p_value) is below this are rejected.
   double min_p_value = 0;

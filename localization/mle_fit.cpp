@@ -9,12 +9,14 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "core/error.h"
 #include "localization/crlb.h"
 #include "localization/gof.h"
 #include "localization/lm_models.h"
+#include "localization/multi_fit.h"
 #include "localization/poisson_deviance.h"
 #include "localization/roi.h"
 
@@ -152,6 +154,153 @@ struct Workspace {
 
 thread_local Workspace tl_workspace;
 
+// f(LmMultiGaussian<k>{}) for k = 1…kLmMaxEmitters chosen at run time.
+template <int K = 1, class F>
+void with_emitters(int k, F&& f) {
+  if constexpr (K < kLmMaxEmitters) {
+    if (k > K) return with_emitters<K + 1>(k, f);
+  }
+  f(LmMultiGaussian<K>{});
+}
+
+// Deviance residuals of the k-emitter model over a w × h ROI (sCMOS-shifted as DevianceCost), one
+// parameter block of its 3k + 2 parameters, values and Jacobian from its for_each_pixel.
+class MultiDevianceCost final : public ceres::CostFunction {
+ public:
+  MultiDevianceCost(int k, int w, int h, const float* roi, const float* variance)
+      : k_(k), w_(w), h_(h), n_(3 * k + 2), roi_(roi), variance_(variance) {
+    set_num_residuals(w * h);
+    mutable_parameter_block_sizes()->push_back(n_);
+  }
+
+  bool Evaluate(double const* const* parameters, double* residuals,
+                double** jacobians) const override {
+    const double* theta = parameters[0];
+    for (int p = 0; p < n_; ++p)
+      if (!std::isfinite(theta[p])) return false;
+    double* jac = jacobians != nullptr ? jacobians[0] : nullptr;
+    with_emitters(k_, [&](const auto& model) {
+      model.for_each_pixel(theta, w_, h_, [&](int q, double mu, const double* g) {
+        double dr;
+        const double v = variance_ != nullptr ? variance_[q] : 0.0;
+        deviance_residual(mu + v, roi_[q] + v, residuals[q], dr);
+        if (jac != nullptr)
+          for (int p = 0; p < n_; ++p) jac[q * n_ + p] = dr * g[p];
+      });
+    });
+    return true;
+  }
+
+ private:
+  int k_, w_, h_, n_;
+  const float* roi_;
+  const float* variance_;
+};
+
+// The Ceres fitter of multi_emitter_fit's k-emitter models: bounds of the LM fitter's settings
+// (multi_detail::settings_for), σ held by a SubsetManifold when fixed, and an LmResult as lm_fit
+// would give (deviance, dof, bkgstd, CRLB from the joint Fisher information, status).
+struct CeresEmitterFit {
+  int max_iterations = 50;
+
+  LmResult operator()(const GaussianEmitterPsf&, int k, const float* roi, const float* variance,
+                      int w, int h, double* theta, const LmSettings& s1) const {
+    LmResult r;
+    with_emitters(k, [&](const auto& model) {
+      using M = std::decay_t<decltype(model)>;
+      constexpr int K = (M::kNumParams - 5) / 3 + 1;
+      r = fit_k<K>(model, roi, variance, w, h, theta,
+                   K == 1 ? s1 : multi_detail::settings_for<GaussianEmitterPsf, K>(s1, w, h));
+    });
+    return r;
+  }
+
+  template <int K>
+  LmResult fit_k(const LmMultiGaussian<K>& model, const float* roi, const float* variance, int w,
+                 int h, double* theta, const LmSettings& s) const {
+    constexpr int n = LmMultiGaussian<K>::kNumParams;
+    LmResult r;
+    std::fill(r.theta, r.theta + kLmMaxParams, 0.0);
+    std::fill(r.crlb, r.crlb + kLmMaxParams, 0.0);
+    r.log_likelihood = r.bkgstd = std::numeric_limits<double>::quiet_NaN();
+    r.iterations = r.dof = r.reserved = 0;
+    r.status = LmStatus::non_finite;
+    double lo[n], hi[n];
+    for (int p = 0; p < n; ++p) {
+      lo[p] = s.lower[p];
+      hi[p] = s.upper[p];
+      if (p == s.x_param || p == s.y_param) {
+        const int side = p == s.x_param ? w : h;
+        lo[p] = std::max(lo[p], -s.roi_margin);
+        hi[p] = std::min(hi[p], side - 1 + s.roi_margin);
+      }
+      if (!std::isfinite(theta[p])) return r;
+      if (!s.is_fixed(p)) theta[p] = std::clamp(theta[p], lo[p], hi[p]);
+    }
+    ceres::Problem problem;
+    problem.AddResidualBlock(new MultiDevianceCost(K, w, h, roi, variance), nullptr, theta);
+    for (int p = 0; p < n; ++p) {
+      if (s.is_fixed(p)) continue;
+      if (lo[p] > -kLmUnbounded) problem.SetParameterLowerBound(theta, p, lo[p]);
+      if (hi[p] < kLmUnbounded) problem.SetParameterUpperBound(theta, p, hi[p]);
+    }
+    std::vector<int> fixed;
+    for (int p = 0; p < n; ++p)
+      if (s.is_fixed(p)) fixed.push_back(p);
+    if (!fixed.empty()) problem.SetManifold(theta, new ceres::SubsetManifold(n, fixed));
+    ceres::Solver::Options options = solver_options();
+    options.max_num_iterations = max_iterations;
+    ceres::Solver::Summary summary;
+    ceres::Solve(options, &problem, &summary);
+
+    // Deviance, residuals and the Fisher information at the solution, as lm_fit sums them.
+    const int npix = w * h;
+    double dev = 0, sr = 0, sr2 = 0, fisher[n * n] = {};
+    model.for_each_pixel(theta, w, h, [&](int q, double mu, const double* g) {
+      const double v = variance != nullptr ? variance[q] : 0.0;
+      dev += poisson_deviance(mu + v, roi[q] + v);
+      const double res = std::max(0.0f, roi[q]) - mu;
+      sr += res;
+      sr2 += res * res;
+      add_fisher_information(g, std::max(mu + v, kMinExpectedCount), n, fisher);
+    });
+    std::copy(theta, theta + n, r.theta);
+    r.iterations = summary.num_successful_steps + summary.num_unsuccessful_steps;
+    int fi[n], nf = 0;
+    for (int p = 0; p < n; ++p)
+      if (!s.is_fixed(p)) fi[nf++] = p;
+    r.dof = npix - nf;
+    r.log_likelihood = -dev;
+    const double mean = sr / npix;
+    r.bkgstd = std::sqrt(std::max(0.0, sr2 / npix - mean * mean));
+    LmStatus status = summary.termination_type == ceres::CONVERGENCE      ? LmStatus::converged
+                      : summary.termination_type == ceres::NO_CONVERGENCE ? LmStatus::max_iterations
+                                                                          : LmStatus::non_finite;
+    double f[n * n], inv[n * n];
+    for (int i = 0; i < nf; ++i)
+      for (int j = 0; j < nf; ++j) f[i * nf + j] = fisher[fi[i] * n + fi[j]];
+    if (invert_spd<n>(f, nf, inv)) {
+      for (int i = 0; i < nf; ++i) r.crlb[fi[i]] = inv[i * nf + i];
+      if (status == LmStatus::converged &&
+          (r.crlb[s.x_param] > double(w) * w || r.crlb[s.y_param] > double(h) * h))
+        status = LmStatus::singular;
+    } else {
+      for (int i = 0; i < nf; ++i) r.crlb[fi[i]] = std::numeric_limits<double>::quiet_NaN();
+      if (status == LmStatus::converged) status = LmStatus::singular;
+    }
+    bool finite = std::isfinite(r.log_likelihood);
+    for (int p = 0; p < n; ++p) finite = finite && std::isfinite(theta[p]);
+    if (!finite) {
+      status = LmStatus::non_finite;
+    } else if (status == LmStatus::converged) {
+      const double x = theta[s.x_param], y = theta[s.y_param];
+      if (!(x >= -0.5 && x <= w - 0.5 && y >= -0.5 && y <= h - 0.5)) status = LmStatus::outside_roi;
+    }
+    r.status = status;
+    return r;
+  }
+};
+
 }  // namespace
 
 MleFitter::MleFitter(FitSettings s) : s_(s) {
@@ -219,6 +368,31 @@ FitResult MleFitter::fit(const float* roi, int w, int h, const double* start,
   return r;
 }
 
+MultiFitResult MleFitter::fit_multi(const float* roi, int w, int h, const double* seeds,
+                                    int n_seeds, const MultiFitSettings& multi,
+                                    const float* variance) const {
+  constexpr int kMaxSide = GaussianEmitterPsf::kMaxSide;
+  SMLM_CHECK(roi != nullptr, "multi-emitter fit: no ROI data");
+  SMLM_CHECK(
+      w >= 1 && h >= 1 && w <= kMaxSide && h <= kMaxSide,
+      "multi-emitter fit: ROI must be 1.." << kMaxSide << " px on a side, got " << w << "x" << h);
+  SMLM_CHECK(multi.params_per_emitter == GaussianEmitterPsf::kPerEmitter &&
+                 multi.max_emitters >= 1 && multi.max_emitters <= kLmMaxEmitters,
+             "multi-emitter fit: settings for "
+                 << multi.max_emitters << " emitters of " << multi.params_per_emitter
+                 << " parameters; the 2D Gaussian takes 1.." << kLmMaxEmitters << " of 3");
+  SMLM_CHECK(n_seeds >= 0 && (n_seeds == 0 || seeds != nullptr), "multi-emitter fit: no seeds");
+  double start[G::kNumParams];
+  initial_theta(roi, w, h, s_.initial_sigma_px, start);
+  CeresEmitterFit fit;
+  fit.max_iterations = s_.max_iterations;
+  GaussianEmitterPsf psf;
+  psf.initial_sigma = s_.initial_sigma_px;
+  return multi_emitter_fit(psf, roi, variance, w, h, start, seeds, n_seeds,
+                           LmIntegratedGaussian::settings(s_.fixed_sigma, s_.max_iterations), multi,
+                           fit);
+}
+
 bool MleFitter::usable(const FitResult& r, int w, int h) const {
   if (!r.converged) return false;
   for (int p = 0; p < G::kNumParams; ++p)
@@ -259,12 +433,17 @@ FitResult to_fit_result(const LmResult& r) {
   return f;
 }
 
-FitResult emitter_fit_result(const LmResult& r, int e) {
+FitResult emitter_fit_result(const LmResult& r, int e, int params_per_emitter) {
   FitResult f = to_fit_result(r);
-  const int x = e == 0 ? 0 : 5 + 3 * (e - 1);
+  if (e == 0) return f;
+  const int x = 5 + params_per_emitter * (e - 1);
   for (int p = 0; p < 3; ++p) {
     f.theta[p] = r.theta[x + p];
     f.crlb[p] = r.crlb[x + p];
+  }
+  if (params_per_emitter == 4) {
+    f.theta[4] = r.theta[x + 3];
+    f.crlb[4] = r.crlb[x + 3];
   }
   return f;
 }

@@ -50,10 +50,11 @@ struct FitResult {
 // A 2D LM result (localization/lm_fit.h) in MleFitter's terms, so that one rule
 // (MleFitter::usable) judges both fitters.
 FitResult to_fit_result(const LmResult& r);
-// Emitter e of a multi-emitter LM result (localization/multi_fit.h, θ in LmMultiGaussian's order)
-// as a single-emitter FitResult: its x, y, N and CRLBs (from the joint Fisher information), the
-// shared bg and σ, and the joint fit's likelihood, p-value and status.
-FitResult emitter_fit_result(const LmResult& r, int e);
+// Emitter e of a multi-emitter result (localization/multi_fit.h, θ in LmMultiEmitter's order,
+// params_per_emitter P = 3 in 2D, 4 in 3D) as a single-emitter FitResult: its x, y, N (and, in
+// 3D, z as θ[4]) and their CRLBs (from the joint Fisher information), the shared bg (and σ), and
+// the joint fit's likelihood, p-value and status.
+FitResult emitter_fit_result(const LmResult& r, int e, int params_per_emitter = 3);
 
 class MleFitter {
  public:
@@ -80,6 +81,19 @@ class MleFitter {
   // the same ROI shape (one Solve at a time per thread, num_threads = 1).
   FitResult fit(const float* roi, int w, int h, const double* initial_theta,
                 const float* variance = nullptr) const;
+
+  // Multi-emitter fit (ThunderSTORM's MFA, localization/multi_fit.h) of a w × h ROI (w, h ≤ 16)
+  // through Ceres: the LM fitter's model (LmMultiGaussian: K integrated Gaussians on one bg with
+  // one σ, its for_each_pixel giving the deviance residuals' values and Jacobian), search and
+  // likelihood-ratio test (multi_emitter_fit), each K solved by Ceres. Start values from the data
+  // (σ = initial_sigma_px, kept with fixed_sigma); seeds: null, or the (x, y) [ROI px] of n_seeds
+  // other candidates in the ROI, nearest first; multi: multi_fit_settings(max, p) (3 parameters
+  // per emitter); roi and variance as fit(). The result is the LM fitter's: θ and the CRLB (joint
+  // Fisher information) in LmMultiGaussian's order, status converged (Ceres converged and the
+  // information is invertible), max_iterations, singular, outside_roi or non_finite; per emitter
+  // through emitter_fit_result, judged by usable(). Thread-safe.
+  MultiFitResult fit_multi(const float* roi, int w, int h, const double* seeds, int n_seeds,
+                           const MultiFitSettings& multi, const float* variance = nullptr) const;
 
   // Whether a fit of a w × h ROI is worth reporting: converged, θ and CRLB finite, N > 0, σ off
   // its bounds (when fitted), and the position on the ROI (x ∈ [−½, w − ½], y ∈ [−½, h − ½]).

@@ -75,6 +75,31 @@ LmCubicSpline on_device(GpuBatchFit::Impl& impl, const LmCubicSpline& model) {
   return d;
 }
 
+// Multi-emitter fits of a batch's ROIs (uploaded with their variances and seeds) into results
+// (host).
+template <class Psf>
+void launch_multi(GpuBatchFit::Impl& impl, const Psf& psf, const LmSettings& settings,
+                  const MultiFitSettings& multi, const RoiBatch& batch, MultiFitResult* results) {
+  upload(impl.pixels, batch.pixels.data(), batch.pixels.size());
+  upload(impl.variance, batch.variance.data(), batch.variance.size());
+  upload(impl.starts, batch.seeds.data(), batch.seeds.size());
+  const int64_t n = batch.count();
+  impl.multi_results.grow(static_cast<size_t>(n));
+  const MultiFitKernel<Psf> kernel{psf,
+                                   settings,
+                                   multi,
+                                   impl.pixels.data(),
+                                   batch.variance.empty() ? nullptr : impl.variance.data(),
+                                   batch.seeds.empty() ? nullptr : impl.starts.data(),
+                                   batch.w,
+                                   batch.h,
+                                   impl.multi_results.data()};
+  // Up to 17-parameter systems per thread (a deeper stack than the single fits'): small blocks.
+  kernels::parallel_for_gpu(n, kernel, nullptr, 32);
+  SMLM_CUDA_CHECK(cudaMemcpy(results, impl.multi_results.data(), n * sizeof(MultiFitResult),
+                             cudaMemcpyDeviceToHost));
+}
+
 }  // namespace
 
 GpuBatchFit::GpuBatchFit(int device) : impl_(std::make_unique<Impl>()) {
@@ -124,28 +149,27 @@ void GpuBatchFit::fit_device(const LmCubicSpline& model, const LmSettings& setti
          h, results);
 }
 
-void GpuBatchFit::fit_multi(const LmSettings& settings, const MultiFitSettings& multi,
-                            const RoiBatch& batch, MultiFitResult* results) {
+void GpuBatchFit::fit_multi(const GaussianEmitterPsf& psf, const LmSettings& settings,
+                            const MultiFitSettings& multi, const RoiBatch& batch,
+                            MultiFitResult* results) {
   SMLM_CUDA_CHECK(cudaSetDevice(impl_->device));
-  Impl& impl = *impl_;
-  upload(impl.pixels, batch.pixels.data(), batch.pixels.size());
-  upload(impl.variance, batch.variance.data(), batch.variance.size());
-  upload(impl.starts, batch.seeds.data(), batch.seeds.size());
-  const int64_t n = batch.count();
-  impl.multi_results.grow(static_cast<size_t>(n));
-  const MultiFitKernel kernel{settings,
-                              multi,
-                              batch.initial_sigma_px,
-                              impl.pixels.data(),
-                              batch.variance.empty() ? nullptr : impl.variance.data(),
-                              batch.seeds.empty() ? nullptr : impl.starts.data(),
-                              batch.w,
-                              batch.h,
-                              impl.multi_results.data()};
-  // Up to 17-parameter systems per thread (a deeper stack than the single fits'): small blocks.
-  kernels::parallel_for_gpu(n, kernel, nullptr, 32);
-  SMLM_CUDA_CHECK(cudaMemcpy(results, impl.multi_results.data(), n * sizeof(MultiFitResult),
-                             cudaMemcpyDeviceToHost));
+  launch_multi(*impl_, psf, settings, multi, batch, results);
+}
+
+void GpuBatchFit::fit_multi(const AstigmaticEmitterPsf& psf, const LmSettings& settings,
+                            const MultiFitSettings& multi, const RoiBatch& batch,
+                            MultiFitResult* results) {
+  SMLM_CUDA_CHECK(cudaSetDevice(impl_->device));
+  launch_multi(*impl_, psf, settings, multi, batch, results);
+}
+
+void GpuBatchFit::fit_multi(const SplineEmitterPsf& psf, const LmSettings& settings,
+                            const MultiFitSettings& multi, const RoiBatch& batch,
+                            MultiFitResult* results) {
+  SMLM_CUDA_CHECK(cudaSetDevice(impl_->device));
+  SplineEmitterPsf d = psf;
+  d.psf = on_device(*impl_, LmCubicSpline(psf.psf)).psf;
+  launch_multi(*impl_, d, settings, multi, batch, results);
 }
 
 }  // namespace smlm::localization

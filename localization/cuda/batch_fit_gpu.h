@@ -8,6 +8,7 @@
 
 #include "localization/batch_fit.h"
 #include "localization/lm_models.h"
+#include "localization/multi_fit.h"
 
 namespace smlm::localization {
 
@@ -43,9 +44,14 @@ class GpuBatchFit {
                   const float* device_pixels, int64_t n, int w, int h, LmResult* results,
                   const float* device_variance = nullptr);
 
-  // Multi-emitter fits (BatchFitKernel's MultiFitKernel) of batch.count() ROIs into results (host).
-  void fit_multi(const LmSettings& settings, const MultiFitSettings& multi, const RoiBatch& batch,
-                 MultiFitResult* results);
+  // Multi-emitter fits (batch_fit_kernel.h's MultiFitKernel) of batch.count() ROIs into results
+  // (host). A spline's coefficients as for fit().
+  void fit_multi(const GaussianEmitterPsf& psf, const LmSettings& settings,
+                 const MultiFitSettings& multi, const RoiBatch& batch, MultiFitResult* results);
+  void fit_multi(const AstigmaticEmitterPsf& psf, const LmSettings& settings,
+                 const MultiFitSettings& multi, const RoiBatch& batch, MultiFitResult* results);
+  void fit_multi(const SplineEmitterPsf& psf, const LmSettings& settings,
+                 const MultiFitSettings& multi, const RoiBatch& batch, MultiFitResult* results);
 
   struct Impl;  // device buffers (defined by the .cu; public for its helpers)
 

@@ -39,8 +39,16 @@ void GpuBatchFit::fit_device(const LmCubicSpline&, const LmSettings&, const floa
   throw Error("GPU fitting: smlm was built without CUDA");
 }
 
-void GpuBatchFit::fit_multi(const LmSettings&, const MultiFitSettings&, const RoiBatch&,
-                            MultiFitResult*) {
+void GpuBatchFit::fit_multi(const GaussianEmitterPsf&, const LmSettings&, const MultiFitSettings&,
+                            const RoiBatch&, MultiFitResult*) {
+  throw Error("GPU fitting: smlm was built without CUDA");
+}
+void GpuBatchFit::fit_multi(const AstigmaticEmitterPsf&, const LmSettings&, const MultiFitSettings&,
+                            const RoiBatch&, MultiFitResult*) {
+  throw Error("GPU fitting: smlm was built without CUDA");
+}
+void GpuBatchFit::fit_multi(const SplineEmitterPsf&, const LmSettings&, const MultiFitSettings&,
+                            const RoiBatch&, MultiFitResult*) {
   throw Error("GPU fitting: smlm was built without CUDA");
 }
 

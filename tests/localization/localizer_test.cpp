@@ -211,6 +211,8 @@ TEST(Localizer, RejectsImpossibleSettings) {
   s.fit.roi_radius = 8;
   EXPECT_THROW(Localizer(plain_camera(), s), Error);
   s.fit.fitter = Fitter::ceres;
+  EXPECT_THROW(Localizer(plain_camera(), s), Error);  // multi-emitter fits: 15 px at most
+  s.multi_emitter = false;
   EXPECT_NO_THROW(Localizer(plain_camera(), s));
   s = {};
   s.fit.fitter = Fitter::ceres;

@@ -278,8 +278,9 @@ TEST(Pipeline3d, RealSplineGivesOneLocalizationPerMolecule) {
     int molecules = 0, missed = 0, twice = 0;
     double se_xy = 0, se_z = 0, crlb_xy = 0, crlb_z = 0;
   };
-  auto run = [&](int nms_radius, std::optional<double> duplicates) {
+  auto run = [&](int nms_radius, std::optional<double> duplicates, bool multi_emitter) {
     localization::LocalizeSettings ls;
+    ls.multi_emitter = multi_emitter;
     ls.psf = localization::PsfModel::spline;
     ls.calibration = cal;
     ls.fit.roi_radius = localization::default_roi_side(ls) / 2;
@@ -338,8 +339,13 @@ TEST(Pipeline3d, RealSplineGivesOneLocalizationPerMolecule) {
     }
     return sc;
   };
-  const Score before = run(1, 0.0);          // 8-connected maxima, every fit kept
-  const Score after = run(0, std::nullopt);  // the defaults
+  const Score before = run(1, 0.0, false);  // 8-connected maxima, every single fit kept
+  // Single emitters with the automatic radius and merging; then the defaults (multi-emitter fits,
+  // which report each emitter from the ROI of its nearest candidate only).
+  const Score single = run(0, std::nullopt, false);
+  EXPECT_LE(single.twice, single.molecules / 50);
+  EXPECT_LE(single.missed, before.missed + single.molecules / 100);
+  const Score after = run(0, std::nullopt, true);
   const int found = after.molecules - after.missed;
   const double xy = std::sqrt(after.se_xy / after.crlb_xy),
                z = std::sqrt(after.se_z / after.crlb_z);

@@ -21,6 +21,7 @@ LocalizationTable localize_shared_movie(const std::string& path) {
   localization::LocalizeSettings s;
   s.fit.roi_radius = 4;  // ThunderSTORM's fit radius 4 px
   s.fit.initial_sigma_px = 1.3;
+  s.multi_emitter = false;  // ThunderSTORM's analysis fitted single emitters
   io::TiffMovieReader movie(path);
   localization::Localizer localizer(camera, s);
   LocalizationTable table;
