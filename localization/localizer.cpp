@@ -75,18 +75,6 @@ struct Slot {
   FitResult more[kLmMaxEmitters - 1];
 };
 
-// The 3D acceptance rule (see Localizer::localize), of a fit or one emitter of a multi-emitter
-// fit (emitter_fit_result) in a w × h ROI.
-bool usable_3d(const FitResult& r, const LmSettings& s, int w, int h) {
-  if (!r.converged) return false;
-  for (int p = 0; p < 5; ++p)
-    if (!std::isfinite(r.theta[p]) || !std::isfinite(r.crlb[p])) return false;
-  constexpr int z = psf::AstigmaticGaussian::kZ;
-  const double x = r.theta[G::kX], y = r.theta[G::kY];
-  return r.theta[psf::AstigmaticGaussian::kN] > 0 && r.theta[z] > s.lower[z] &&
-         r.theta[z] < s.upper[z] && x >= -0.5 && x <= w - 0.5 && y >= -0.5 && y <= h - 0.5;
-}
-
 BatchModel batch_model(const CameraModel& camera, const LocalizeSettings& s) {
   if (!s.is_3d()) return BatchModel::integrated_gaussian();
   SMLM_CHECK(s.calibration != nullptr,

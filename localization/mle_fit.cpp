@@ -421,6 +421,16 @@ void deviance_residuals(const double* theta, const float* roi, int w, int h, dou
   }
 }
 
+bool usable_3d(const FitResult& r, const LmSettings& s, int w, int h) {
+  if (!r.converged) return false;
+  for (int p = 0; p < 5; ++p)
+    if (!std::isfinite(r.theta[p]) || !std::isfinite(r.crlb[p])) return false;
+  constexpr int kN = 2, kZ = 4;  // psf::AstigmaticGaussian's and psf::CubicSplinePsf's
+  const double x = r.theta[0], y = r.theta[1];
+  return r.theta[kN] > 0 && r.theta[kZ] > s.lower[kZ] && r.theta[kZ] < s.upper[kZ] && x >= -0.5 &&
+         x <= w - 0.5 && y >= -0.5 && y <= h - 0.5;
+}
+
 FitResult to_fit_result(const LmResult& r) {
   FitResult f;
   std::copy(r.theta, r.theta + psf::IntegratedGaussian::kNumParams, f.theta);

@@ -50,6 +50,11 @@ struct FitResult {
 // A 2D LM result (localization/lm_fit.h) in MleFitter's terms, so that one rule
 // (MleFitter::usable) judges both fitters.
 FitResult to_fit_result(const LmResult& r);
+// The 3D rule (astigmatic or spline model, θ = x, y, N, bg, z), of a fit or of one emitter of a
+// multi-emitter fit in a w × h ROI: converged, θ and CRLB finite, N > 0, the position on the ROI
+// and z strictly inside s's bounds (a fit stuck at a bound has no z). The Localizer's and
+// MleRefiner's.
+bool usable_3d(const FitResult& r, const LmSettings& s, int w, int h);
 // Emitter e of a multi-emitter result (localization/multi_fit.h, θ in LmMultiEmitter's order,
 // params_per_emitter P = 3 in 2D, 4 in 3D) as a single-emitter FitResult: its x, y, N (and, in
 // 3D, z as θ[4]) and their CRLBs (from the joint Fisher information), the shared bg (and σ), and

@@ -43,17 +43,6 @@ BatchModel batch_model(const RefineSettings& s) {
   return BatchModel::integrated_gaussian();
 }
 
-// The Localizer's 3D rule (localizer.cpp usable_3d): converged, θ and CRLB finite, N > 0, the
-// position on the ROI, z strictly inside the bounds (a fit stuck at a bound has no z).
-bool usable_3d(const FitResult& r, const LmSettings& s, int w, int h) {
-  if (!r.converged) return false;
-  for (int p = 0; p < 5; ++p)
-    if (!std::isfinite(r.theta[p]) || !std::isfinite(r.crlb[p])) return false;
-  const double x = r.theta[G::kX], y = r.theta[G::kY];
-  return r.theta[psf::AstigmaticGaussian::kN] > 0 && r.theta[kZ] > s.lower[kZ] &&
-         r.theta[kZ] < s.upper[kZ] && x >= -0.5 && x <= w - 0.5 && y >= -0.5 && y <= h - 0.5;
-}
-
 // The 3D start of a candidate at (x, y) [ROI px] with z [model px], or without one the z of the
 // model's own start (its z scan); N and bg by least squares at that position.
 template <class Model>
