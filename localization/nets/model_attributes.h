@@ -3,6 +3,7 @@
 // size anything, and the camera under ThunderSTORM's names.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "core/camera.h"
@@ -25,6 +26,26 @@ CameraModel get_camera(const nn::Attributes& a);
 
 // Saves a family's model (a `net` member, the Layer) with its settings `attributes`, then `extra`
 // (training counters; they win on equal keys), and the optimizer's state when given.
+// The training settings every net's trainer has, as the checkpoint attributes that `--resume`
+// reads back: train_batch (1…S::kMaxBatch), train_lr, train_epoch_steps, train_validation_size
+// (1…S::kMaxBatch) and train_seed. Each trainer adds its own (loss weights, schedule).
+template <class S>
+void put_training_settings(nn::Attributes& a, const S& s) {
+  a["train_batch"] = int64_t{s.batch};
+  a["train_lr"] = s.lr;
+  a["train_epoch_steps"] = int64_t{s.epoch_steps};
+  a["train_validation_size"] = int64_t{s.validation_size};
+  a["train_seed"] = static_cast<int64_t>(s.seed);
+}
+template <class S>
+void get_training_settings(const nn::Attributes& a, S& s) {
+  s.batch = attribute_whole(a, "train_batch", 1, S::kMaxBatch);
+  s.lr = attribute_number(a, "train_lr");
+  s.epoch_steps = attribute_whole(a, "train_epoch_steps", 1, 1e9);
+  s.validation_size = attribute_whole(a, "train_validation_size", 1, S::kMaxBatch);
+  s.seed = static_cast<uint64_t>(attribute_number(a, "train_seed"));
+}
+
 template <class Model>
 void save_net_model(const std::string& path, Model& model, nn::Optimizer* optimizer,
                     nn::Attributes attributes, const nn::Attributes& extra) {

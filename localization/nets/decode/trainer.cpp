@@ -68,16 +68,12 @@ Trainer::Trainer(const std::string& checkpoint, kernels::Device device,
     model_->data.camera_maps = std::move(camera_maps);
     s_.net = model_->config;
     s_.data = model_->data;
-    s_.batch = attribute_whole(a, "train_batch", 1, TrainSettings::kMaxBatch);
-    s_.lr = attribute_number(a, "train_lr");
+    get_training_settings(a, s_);
     s_.weight_decay = attribute_number(a, "train_weight_decay");
     s_.grad_clip = attribute_number(a, "train_grad_clip");
     s_.decay_every = attribute_whole(a, "train_decay_every", 1, 1e9);
     s_.decay_factor = attribute_number(a, "train_decay_factor");
-    s_.epoch_steps = attribute_whole(a, "train_epoch_steps", 1, 1e9);
-    s_.validation_size = attribute_whole(a, "train_validation_size", 1, TrainSettings::kMaxBatch);
     s_.bg_weight = attribute_number(a, "train_bg_weight");
-    s_.seed = static_cast<uint64_t>(attribute_number(a, "train_seed"));
     s_.device = device;
     s_.validate();
   } catch (const Error& e) {
@@ -150,16 +146,12 @@ void Trainer::save(const std::string& path) {
   nn::Attributes a;
   a["step"] = step_;
   a["lr"] = static_cast<double>(adam_->lr());
-  a["train_batch"] = int64_t{s_.batch};
-  a["train_lr"] = s_.lr;
+  put_training_settings(a, s_);
   a["train_weight_decay"] = s_.weight_decay;
   a["train_grad_clip"] = s_.grad_clip;
   a["train_decay_every"] = int64_t{s_.decay_every};
   a["train_decay_factor"] = s_.decay_factor;
-  a["train_epoch_steps"] = int64_t{s_.epoch_steps};
-  a["train_validation_size"] = int64_t{s_.validation_size};
   a["train_bg_weight"] = s_.bg_weight;
-  a["train_seed"] = static_cast<int64_t>(s_.seed);
   for (const auto& [k, v] : schedule_->settings()) a["schedule_" + k] = v;
   save_model(path, *model_, adam_.get(), a);
 }

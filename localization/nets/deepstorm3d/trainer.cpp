@@ -54,14 +54,10 @@ Trainer::Trainer(const std::string& checkpoint, kernels::Device device) {
     model_ = std::make_unique<Model>(model_from_attributes(a));
     s_.net = model_->config;
     s_.data = model_->data;
-    s_.batch = attribute_whole(a, "train_batch", 1, TrainSettings::kMaxBatch);
-    s_.lr = attribute_number(a, "train_lr");
+    get_training_settings(a, s_);
     s_.plateau_factor = attribute_number(a, "train_plateau_factor");
     s_.plateau_patience = attribute_whole(a, "train_plateau_patience", 0, 1e6);
     s_.min_lr = attribute_number(a, "train_min_lr");
-    s_.epoch_steps = attribute_whole(a, "train_epoch_steps", 1, 1e9);
-    s_.validation_size = attribute_whole(a, "train_validation_size", 1, TrainSettings::kMaxBatch);
-    s_.seed = static_cast<uint64_t>(attribute_number(a, "train_seed"));
     s_.device = device;
     s_.validate();
   } catch (const Error& e) {
@@ -126,14 +122,10 @@ void Trainer::save(const std::string& path) {
   nn::Attributes a;
   a["step"] = step_;
   a["lr"] = static_cast<double>(adam_->lr());
-  a["train_batch"] = int64_t{s_.batch};
-  a["train_lr"] = s_.lr;
+  put_training_settings(a, s_);
   a["train_plateau_factor"] = s_.plateau_factor;
   a["train_plateau_patience"] = int64_t{s_.plateau_patience};
   a["train_min_lr"] = s_.min_lr;
-  a["train_epoch_steps"] = int64_t{s_.epoch_steps};
-  a["train_validation_size"] = int64_t{s_.validation_size};
-  a["train_seed"] = static_cast<int64_t>(s_.seed);
   for (const auto& [k, v] : plateau_->settings()) a["plateau_" + k] = v;
   save_model(path, *model_, adam_.get(), a);
 }
