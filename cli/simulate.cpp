@@ -21,23 +21,6 @@
 
 namespace smlm::cli {
 
-namespace {
-
-// "MIN,MAX" [nm].
-void parse_range(const std::string& text, double& lo, double& hi) {
-  const size_t comma = text.find(',');
-  SMLM_CHECK(comma != std::string::npos, "--z-range: '" << text << "' is not MIN,MAX (nm)");
-  try {
-    lo = std::stod(text.substr(0, comma));
-    hi = std::stod(text.substr(comma + 1));
-  } catch (const std::exception&) {
-    throw Error("--z-range: '" + text + "' is not MIN,MAX (nm)");
-  }
-  SMLM_CHECK(lo <= hi, "--z-range: MIN " << lo << " > MAX " << hi);
-}
-
-}  // namespace
-
 int run_simulate(int argc, char** argv) {
   simulation::SimulationSettings s;
   std::string out, truth_path, size = "64", structure = "uniform", dist = "constant";
@@ -123,7 +106,7 @@ int run_simulate(int argc, char** argv) {
     throw Error("--photon-dist: '" + dist + "' is not constant, exponential or lognormal");
   }
   if (!psf_spec.empty()) {
-    parse_range(z_range, s.z_min_nm, s.z_max_nm);
+    parse_range("--z-range", z_range, s.z_min_nm, s.z_max_nm);
     simulation::set_psf_spec(psf_spec, s, "--psf", "--pixel-size");
   }
   s.validate();
