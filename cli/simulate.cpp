@@ -1,6 +1,7 @@
 // `smlm simulate`: a blinking-emitter movie as a 16-bit TIFF and its ground truth as a
 // ThunderSTORM CSV, streamed frame by frame; 2D (integrated Gaussian) or 3D (astigmatic or spline
-// PSF from a calibration file, or a pupil-function PSF) with emitters uniform in z.
+// PSF from a calibration file, or a pupil-function PSF) with emitters uniform in z, on a flat or
+// structured background.
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -15,16 +16,29 @@
 #include "io/table_file.h"
 #include "io/tiff_movie.h"
 #include "kernels/device.h"
+#include "simulation/background_structure.h"
 #include "simulation/movie_simulator.h"
 #include "simulation/psf_spec.h"
 #include "simulation/scmos_maps.h"
 
 namespace smlm::cli {
+namespace {
+
+// Where the structured background's map goes: TRUTH without its extension + ".background.tif"
+// ("" without a structure).
+std::string background_map_path(const std::string& truth, const std::string& structure) {
+  if (structure.empty() || truth.empty()) return {};
+  const size_t slash = truth.find_last_of('/'), dot = truth.find_last_of('.');
+  const bool has_ext = dot != std::string::npos && (slash == std::string::npos || dot > slash);
+  return (has_ext ? truth.substr(0, dot) : truth) + ".background.tif";
+}
+
+}  // namespace
 
 int run_simulate(int argc, char** argv) {
   simulation::SimulationSettings s;
   std::string out, truth_path, size = "64", structure = "uniform", dist = "constant";
-  std::string device = "cpu", psf_spec, z_range = "-600,600", maps_out;
+  std::string device = "cpu", psf_spec, z_range = "-600,600", maps_out, bg_structure;
   CameraMapsOptions maps;
   ArgParser p("smlm simulate -o MOVIE.tif --truth TRUTH.csv [options]",
               "Simulates blinking fluorophores imaged through a pixel-integrated Gaussian PSF with "
@@ -43,6 +57,13 @@ int run_simulate(int argc, char** argv) {
   p.add("--photon-dist", &dist, "brightness distribution: constant, exponential, lognormal",
         "NAME");
   p.add("--background", &s.background, "background [photons/pixel/frame]");
+  p.add("--background-structure", &bg_structure,
+        "a background that varies over the frame (the same in every frame), added to "
+        "--background: perlin:AMP:SCALE_NM[:OCTAVES[:PERSISTENCE]] (fractal Perlin noise up to "
+        "AMP photons/pixel, coarsest features SCALE_NM wide, default 4 octaves, persistence 0.5; "
+        "drawn from --seed) or file:PATH (a TIFF of the frame's size, photons/pixel). The whole "
+        "background map is written next to the truth as TRUTH.background.tif",
+        "SPEC");
   p.add("--psf-sigma", &s.psf_sigma_nm, "PSF standard deviation [nm] (2D)");
   p.add("--psf", &psf_spec,
         "3D PSF: astig:FILE or spline:FILE (a calibration from `smlm calibrate`), or pupil:KIND "
@@ -73,8 +94,14 @@ int run_simulate(int argc, char** argv) {
     const std::string psf_file = colon == std::string::npos || psf_spec.rfind("pupil:", 0) == 0
                                      ? std::string()
                                      : psf_spec.substr(colon + 1);
-    check_distinct_files({{"--psf", psf_file}, {"--camera-maps", maps.path}},
-                         {{"-o", out}, {"--truth", truth_path}, {"--camera-maps-out", maps_out}});
+    const std::string bg_file =
+        bg_structure.rfind("file:", 0) == 0 ? bg_structure.substr(5) : std::string();
+    check_distinct_files(
+        {{"--psf", psf_file}, {"--camera-maps", maps.path}, {"--background-structure", bg_file}},
+        {{"-o", out},
+         {"--truth", truth_path},
+         {"--camera-maps-out", maps_out},
+         {"background map", background_map_path(truth_path, bg_structure)}});
   }
   if (maps_out.empty()) {
     s.camera_maps = load_camera_maps_option(p, maps, s.camera_maps_origin);
@@ -109,6 +136,30 @@ int run_simulate(int argc, char** argv) {
     parse_range("--z-range", z_range, s.z_min_nm, s.z_max_nm);
     simulation::set_psf_spec(psf_spec, s, "--psf", "--pixel-size");
   }
+  if (!bg_structure.empty()) {
+    if (bg_structure.rfind("file:", 0) == 0) {
+      const std::string path = bg_structure.substr(5);
+      ImageF add = io::read_tiff_image(path);
+      SMLM_CHECK(add.width() == s.width && add.height() == s.height,
+                 "--background-structure: '" << path << "' is " << add.width() << " x "
+                                             << add.height() << " px, the frames " << s.width
+                                             << " x " << s.height);
+      float* a = add.data();
+      for (size_t i = 0; i < add.size(); ++i) {
+        SMLM_CHECK(std::isfinite(a[i]) && a[i] >= 0, "--background-structure: '"
+                                                         << path << "' holds " << a[i]
+                                                         << ": values must be >= 0 photons/pixel");
+        a[i] += static_cast<float>(s.background);
+      }
+      s.background_map = std::make_shared<const ImageF>(std::move(add));
+    } else {
+      // The noise's own stream: the same --seed, another movie's molecules do not shift it.
+      const simulation::PerlinSettings perlin = simulation::parse_perlin_spec(
+          bg_structure, s.camera.pixel_size_nm, simulation::mix64(s.seed ^ 0xb6c0ull));
+      s.background_map = std::make_shared<const ImageF>(
+          simulation::perlin_background(perlin, s.background, s.width, s.height));
+    }
+  }
   s.validate();
 
   AtomicFileGroup outputs;  // the movie and its truth: both or neither
@@ -126,10 +177,15 @@ int run_simulate(int argc, char** argv) {
   const double seconds = progress.finish();
   io::write_table(truth_path, truth, {s.camera.pixel_size_nm, s.width, s.height, s.frames});
   if (!maps_out.empty()) io::write_camera_maps(maps_out, *s.camera_maps);
+  if (s.background_map)
+    io::write_tiff_image(background_map_path(truth_path, bg_structure), *s.background_map);
   writer.close();
   outputs.commit();
   std::fprintf(stderr, "simulated %lld frames (%dx%d), %zu emitter appearances, %.1f s\n",
                static_cast<long long>(n), s.width, s.height, truth.size(), seconds);
+  if (s.background_map)
+    std::fprintf(stderr, "background map: %s\n",
+                 background_map_path(truth_path, bg_structure).c_str());
   return 0;
 }
 

@@ -32,7 +32,8 @@ enum class RenderPsf : int32_t {
 };
 
 // Renders pixel i = y·width + x of frame `frame`:
-//   μ = background + Σ_e N_e·PSF_e(x, y)   (emitters beyond `cutoff` px along x or y skipped),
+//   μ = background (or background_map[i]) + Σ_e N_e·PSF_e(x, y)   (emitters beyond `cutoff` px
+//   along x or y skipped),
 // PSF_e the pixel-integrated PSF of the chosen model at the emitter's (x, y, z): Ex·Ey of the
 // integrated Gaussian (σ, or σx(z), σy(z)), or the spline's f (psf/cubic_spline.h) with N = the
 // photons it normalizes to; μ is floored at 0 (spline undershoot),
@@ -61,6 +62,9 @@ struct FrameRenderer {
   double* tables = nullptr;
   int table_side = 0;     // table_side_for(cutoff_px)
   double background = 0;  // photons per pixel
+  // Optional: width·height photons per pixel that replace `background` (a structured background,
+  // simulation/background_structure.h), in the running device's memory.
+  const float* background_map = nullptr;
   CameraNoise camera;
   uint64_t seed = 0;
   int64_t frame = 0;
@@ -90,7 +94,7 @@ struct FrameRenderer {
 
   SMLM_HD void operator()(int64_t i) const {
     const int px = static_cast<int>(i % width), py = static_cast<int>(i / width);
-    double mu = background;
+    double mu = background_map != nullptr ? static_cast<double>(background_map[i]) : background;
     int64_t lo = 0, hi = num_emitters;
     const double y_min = py - cutoff_px, y_max = py + cutoff_px;
     while (lo < hi) {

@@ -28,6 +28,7 @@ FrameRenderer frame_renderer_for(const SimulationSettings& s) {
   }
   if (s.psf != RenderPsf::spline) fr.table_side = FrameRenderer::table_side_for(fr.cutoff_px);
   fr.background = s.background;
+  fr.background_map = s.background_map ? s.background_map->data() : nullptr;
   fr.camera = CameraNoise::from(s.camera);
   fr.seed = s.seed;
   return fr;

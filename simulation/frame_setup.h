@@ -10,7 +10,8 @@ namespace smlm::simulation {
 
 // Everything but emitters, size, tables, frame and out; the camera without s.camera_maps (a
 // frame's view of them depends on where it lies: CameraNoise::from(camera, view)). The spline's
-// coefficients are those of s.spline (host memory): s must outlive the renderer.
+// coefficients are those of s.spline, the background map s.background_map's (host memory): s
+// must outlive the renderer.
 FrameRenderer frame_renderer_for(const SimulationSettings& s);
 
 }  // namespace smlm::simulation

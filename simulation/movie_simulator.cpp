@@ -82,6 +82,16 @@ void SimulationSettings::validate() const {
                "the spline PSF was made for " << spx << " nm pixels, the camera has "
                                               << camera.pixel_size_nm << " nm");
   }
+  if (background_map) {
+    SMLM_CHECK(background_map->width() == width && background_map->height() == height,
+               "the background map is " << background_map->width() << " x "
+                                        << background_map->height() << " px, the frames " << width
+                                        << " x " << height);
+    const float* b = background_map->data();
+    for (size_t i = 0; i < background_map->size(); ++i)
+      SMLM_CHECK(std::isfinite(b[i]) && b[i] >= 0,
+                 "the background map holds " << b[i] << ": values must be >= 0 photons/pixel");
+  }
   if (camera_maps) {
     camera_maps->validate();
     camera_maps->check_camera(camera);

@@ -49,6 +49,9 @@ struct SimulationSettings {
   double photons = 2000;  // mean photons per frame of a fully-on molecule
   PhotonDistribution photon_distribution = PhotonDistribution::constant;
   double background = 20;     // photons per pixel per frame
+  // Optional: a structured background, width × height photons per pixel per frame that replace
+  // `background` in every frame (simulation/background_structure.h makes them).
+  std::shared_ptr<const ImageF> background_map;
   double psf_sigma_nm = 130;  // integrated Gaussian PSF
   // 3D: RenderPsf::astigmatic draws with `astigmatic` (curves in nm and px, at the camera's pixel
   // size), RenderPsf::spline with `spline` (its pixel size must match the camera's within 1 %;
@@ -70,7 +73,7 @@ struct SimulationSettings {
   // size or frame count, a frame of more than 2^28 pixels, k_on <= 0, more than 10⁷ molecules or
   // more than one emitting molecule per pixel per frame (density too high); for 3D, a missing
   // spline or a bad z range; camera maps that are invalid, that do not hold the frames or that
-  // come with EM gain.
+  // come with EM gain; a background map of another size or with negative or non-finite values.
   void validate() const;
   bool is_3d() const { return psf != RenderPsf::integrated_gaussian; }
 };

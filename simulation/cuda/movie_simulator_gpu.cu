@@ -23,6 +23,8 @@ struct GpuFrameRenderer::Impl {
   kernels::DeviceBuffer<float> maps;  // device copy of the sCMOS maps: offset, gain, variance
   const float* maps_host = nullptr;   // the host offset map it copies
   size_t maps_size = 0;               // pixels per map
+  kernels::DeviceBuffer<float> background;  // device copy of the background map
+  const float* background_host = nullptr;   // what it copies
 };
 
 GpuFrameRenderer::GpuFrameRenderer(int device) : impl_(std::make_unique<Impl>()) {
@@ -68,6 +70,15 @@ void GpuFrameRenderer::render(FrameRenderer r, const std::vector<FrameEmitter>& 
     m.offset = impl_->maps.data();
     m.gain = impl_->maps.data() + np;
     m.variance = impl_->maps.data() + 2 * np;
+  }
+  if (r.background_map != nullptr) {
+    if (impl_->background_host != r.background_map || impl_->background.size() != pixels) {
+      impl_->background.resize(pixels);
+      SMLM_CUDA_CHECK(cudaMemcpy(impl_->background.data(), r.background_map,
+                                 pixels * sizeof(float), cudaMemcpyHostToDevice));
+      impl_->background_host = r.background_map;
+    }
+    r.background_map = impl_->background.data();
   }
   r.emitters = impl_->emitters.data();
   r.num_emitters = static_cast<int64_t>(n);
