@@ -194,8 +194,9 @@ Localizer::Localizer(const CameraModel& camera, const LocalizeSettings& s)
     if (s.is_3d())
       rows_ = FitRows(camera_, s.calibration->pixel_size_nm,
                       s.psf == PsfModel::astigmatic ? &lm_->model().astigmatic : nullptr);
-    // Multi-emitter fits need each ROI's neighbours, which the CPU's detection knows.
-    if (s.fit.device.is_cuda() && !s.multi_emitter)
+    // Multi-emitter fits need each ROI's neighbours, and background models the frames, which the
+    // CPU's detection has.
+    if (s.fit.device.is_cuda() && !s.multi_emitter && !s.roi_background)
       detector_ =
           std::make_unique<BatchDetector>(camera_, s.detection, s.fit.roi_radius, s.fit.device);
   }
@@ -225,8 +226,13 @@ std::string Localizer::summary() const {
      << 2 * settings_.fit.roi_radius + 1 << " px ROIs, "
      << (settings_.multi_emitter ? "multi-emitter <= " + std::to_string(multi_.max_emitters) + ", "
                                  : std::string())
-     << (settings_.camera_maps ? "sCMOS maps, " : "") << "on " << settings_.fit.device.name()
-     << ")";
+     << (settings_.camera_maps ? "sCMOS maps, " : "")
+     << (settings_.roi_background
+             ? settings_.roi_background->describe() +
+                   (settings_.background_use == BackgroundUse::subtract ? " subtracted, "
+                                                                        : " in the likelihood, ")
+             : std::string())
+     << "on " << settings_.fit.device.name() << ")";
   return os.str();
 }
 
@@ -318,16 +324,73 @@ LocalizationTable Localizer::localize(const std::vector<ImageF>& frames, int64_t
       slot.cy = c.y;
       slot.placed = place_roi(c.x, c.y, radius, e.width(), e.height(), slot.x0, slot.y0);
     });
+    // A background model's map b of every placed ROI (roi_background.h). In the likelihood, b
+    // enters as a known term b − c, c = ½·min b, so that the constant bg fitted on top (bounded
+    // below by ~0, as every fit's) can correct the map by −c … +∞: a bound at the true value
+    // would bias bg up and N down. Reported offsets are bg − c + mean b (subtracted: bg + mean b),
+    // the ROI's mean background as without a model.
+    const int64_t roi_pixels = int64_t{size} * size;
+    const bool use_background = settings_.roi_background != nullptr;
+    const bool in_likelihood =
+        use_background && settings_.background_use == BackgroundUse::likelihood;
+    std::vector<float> background;
+    std::vector<int64_t> background_at;  // slot → its map's index, or -1
+    std::vector<double> background_c, background_mean;
+    if (use_background) {
+      std::vector<RoiPlace> places;
+      background_at.assign(static_cast<size_t>(total), -1);
+      for (int64_t i = 0; i < total; ++i)
+        if (slots[i].placed) {
+          background_at[i] = static_cast<int64_t>(places.size());
+          places.push_back({frame_of[i], slots[i].x0, slots[i].y0});
+        }
+      const int64_t m = static_cast<int64_t>(places.size());
+      background.resize(static_cast<size_t>(m * roi_pixels));
+      settings_.roi_background->estimate(electrons, places, size, background.data());
+      background_c.resize(static_cast<size_t>(m));
+      background_mean.resize(static_cast<size_t>(m));
+      for (int64_t k = 0; k < m; ++k) {
+        const float* b = background.data() + k * roi_pixels;
+        double mn = b[0], sum = 0;
+        for (int64_t j = 0; j < roi_pixels; ++j) {
+          SMLM_CHECK(std::isfinite(b[j]) && b[j] >= 0, settings_.roi_background->describe()
+                                                           << " gave a background of " << b[j]
+                                                           << " e-/px: not a count");
+          mn = std::min<double>(mn, b[j]);
+          sum += b[j];
+        }
+        background_c[k] = in_likelihood ? 0.5 * mn : 0.0;
+        background_mean[k] = sum / static_cast<double>(roi_pixels);
+      }
+    }
+    // The ROI's data minus the map (less c in the likelihood).
     auto roi_of = [&](int64_t i, float* roi) {
       const ImageF& e = electrons[frame_of[i]];
       extract_roi(e.data(), e.width(), slots[i].x0, slots[i].y0, size, size, roi);
+      if (use_background) {
+        const float* b = background.data() + background_at[i] * roi_pixels;
+        const float c = static_cast<float>(background_c[background_at[i]]);
+        for (int64_t k = 0; k < roi_pixels; ++k) roi[k] -= b[k] - c;
+      }
     };
-    // sCMOS: the ROI's read-noise variances [e⁻²], from the maps at the ROI's place on the sensor.
+    // The known per-pixel term the likelihood adds to data and model (lm_fit.h): sCMOS, the ROI's
+    // read-noise variances [e⁻²] from the maps at its place on the sensor; a background model's
+    // map in the likelihood, b − c (the data d − (b − c) + (b − c) are d, the model μ + b − c).
     const bool scmos = settings_.camera_maps != nullptr;
+    const bool known = scmos || in_likelihood;
     auto variance_of = [&](int64_t i, float* variance) {
-      PixelCamera c = cameras[frame_of[i]];
-      c.maps = c.maps.shifted(slots[i].x0, slots[i].y0);
-      variance_e2(c, size, size, variance);
+      if (scmos) {
+        PixelCamera c = cameras[frame_of[i]];
+        c.maps = c.maps.shifted(slots[i].x0, slots[i].y0);
+        variance_e2(c, size, size, variance);
+      } else {
+        std::fill_n(variance, roi_pixels, 0.f);
+      }
+      if (in_likelihood) {
+        const float* b = background.data() + background_at[i] * roi_pixels;
+        const float c = static_cast<float>(background_c[background_at[i]]);
+        for (int64_t k = 0; k < roi_pixels; ++k) variance[k] += b[k] - c;
+      }
     };
 
     if (settings_.multi_emitter) {
@@ -342,7 +405,7 @@ LocalizationTable Localizer::localize(const std::vector<ImageF>& frames, int64_t
       batch.initial_sigma_px = settings_.fit.initial_sigma_px;
       batch.pixels.resize(static_cast<size_t>(n * npix));
       batch.seeds.assign(static_cast<size_t>(n * 2 * kSeeds), NAN);
-      if (scmos) batch.variance.resize(batch.pixels.size());
+      if (known) batch.variance.resize(batch.pixels.size());
       // The candidates of frame f with y in [y_lo, y_hi] (they are in raster order).
       auto rows = [&](int64_t f, double y_lo, double y_hi) {
         const std::vector<Candidate>& c = candidates[f];
@@ -356,7 +419,7 @@ LocalizationTable Localizer::localize(const std::vector<ImageF>& frames, int64_t
         const int64_t i = placed[b], f = frame_of[i];
         const Slot& slot = slots[i];
         roi_of(i, batch.pixels.data() + b * npix);
-        if (scmos) variance_of(i, batch.variance.data() + b * npix);
+        if (known) variance_of(i, batch.variance.data() + b * npix);
         const Candidate& c = candidates[f][i - first[f]];
         std::pair<int, const Candidate*> near[kSeeds];
         int m = 0;
@@ -406,13 +469,13 @@ LocalizationTable Localizer::localize(const std::vector<ImageF>& frames, int64_t
           const int64_t m = static_cast<int64_t>(search.size());
           sub.pixels.resize(static_cast<size_t>(m * npix));
           sub.seeds.resize(static_cast<size_t>(m * 2 * kSeeds));
-          if (scmos) sub.variance.resize(sub.pixels.size());
+          if (known) sub.variance.resize(sub.pixels.size());
           kernels::parallel_for(m, [&](int64_t k) {
             const int64_t b = search[k];
             std::copy_n(batch.pixels.begin() + b * npix, npix, sub.pixels.begin() + k * npix);
             std::copy_n(batch.seeds.begin() + b * 2 * kSeeds, 2 * kSeeds,
                         sub.seeds.begin() + k * 2 * kSeeds);
-            if (scmos)
+            if (known)
               std::copy_n(batch.variance.begin() + b * npix, npix, sub.variance.begin() + k * npix);
           });
           std::vector<LmResult> known(static_cast<size_t>(m));
@@ -428,7 +491,7 @@ LocalizationTable Localizer::localize(const std::vector<ImageF>& frames, int64_t
           int m = 0;
           while (m < kSeeds && !std::isnan(sd[2 * m])) ++m;
           results[b] = fitter_.fit_multi(batch.pixels.data() + b * npix, size, size, sd, m, multi_,
-                                         scmos ? batch.variance.data() + b * npix : nullptr);
+                                         known ? batch.variance.data() + b * npix : nullptr);
         });
       }
       // Each emitter is kept by the ROI of the candidate nearest to it, and only there.
@@ -471,10 +534,10 @@ LocalizationTable Localizer::localize(const std::vector<ImageF>& frames, int64_t
       batch.w = batch.h = size;
       batch.initial_sigma_px = settings_.fit.initial_sigma_px;
       batch.pixels.resize(static_cast<size_t>(n * npix));
-      if (scmos) batch.variance.resize(batch.pixels.size());
+      if (known) batch.variance.resize(batch.pixels.size());
       kernels::parallel_for(n, [&](int64_t b) {
         roi_of(placed[b], batch.pixels.data() + b * npix);
-        if (scmos) variance_of(placed[b], batch.variance.data() + b * npix);
+        if (known) variance_of(placed[b], batch.variance.data() + b * npix);
       });
       const std::vector<LmResult> results = lm_->fit(batch);
       kernels::parallel_for(n, [&](int64_t b) { judge(results[b], slots[placed[b]]); });
@@ -484,12 +547,20 @@ LocalizationTable Localizer::localize(const std::vector<ImageF>& frames, int64_t
         if (!slot.placed) return;
         float roi[G::kMaxRoi * G::kMaxRoi], variance[G::kMaxRoi * G::kMaxRoi];
         roi_of(i, roi);
-        if (scmos) variance_of(i, variance);
-        slot.fit = fitter_.fit(roi, size, size, nullptr, scmos ? variance : nullptr);
+        if (known) variance_of(i, variance);
+        slot.fit = fitter_.fit(roi, size, size, nullptr, known ? variance : nullptr);
         slot.outcome = fitter_.usable(slot.fit, size, size) && good(slot.fit) ? Outcome::fitted
                                                                               : Outcome::rejected;
       });
     }
+    if (use_background)  // offsets: the ROI's mean background (see above)
+      kernels::parallel_for(total, [&](int64_t i) {
+        Slot& slot = slots[i];
+        if (!slot.placed) return;
+        const double add = background_mean[background_at[i]] - background_c[background_at[i]];
+        slot.fit.theta[G::kBg] += add;
+        for (int e = 0; e < slot.extra; ++e) slot.more[e].theta[G::kBg] += add;
+      });
   }
   const int64_t total = first[nf];
   if (!settings_.multi_emitter && duplicate_px_ > 0)

@@ -19,6 +19,7 @@
 #include "localization/fit_rows.h"
 #include "localization/frame_localizer.h"
 #include "localization/mle_fit.h"
+#include "localization/roi_background.h"
 #include "psf/calibration.h"
 
 namespace smlm::localization {
@@ -83,6 +84,11 @@ struct LocalizeSettings {
   // default_duplicate_distance_px (3D: the PSF's σ; 2D: off); 0: off. Multi-emitter fits have
   // their own rule.
   std::optional<double> duplicate_distance_px;
+  // A per-pixel background of each ROI (localization/roi_background.h: BGNet's prediction or a
+  // known map), used as background_use says; null: the flat background every fit has. With LM on
+  // a CUDA device, detection and ROIs then run on the CPU.
+  std::shared_ptr<RoiBackground> roi_background;
+  BackgroundUse background_use = BackgroundUse::likelihood;
 
   bool is_3d() const { return psf != PsfModel::integrated_gaussian; }
 };
