@@ -19,6 +19,8 @@ std::string init_name(Init init) {
       return "xavier_normal";
     case Init::xavier_uniform:
       return "xavier_uniform";
+    case Init::torch_uniform:
+      return "torch_uniform";
     case Init::zeros:
       return "zeros";
   }
@@ -45,6 +47,10 @@ void initialize(Tensor& t, Init init, int64_t fan_in, int64_t fan_out, uint64_t 
         break;
       case Init::xavier_uniform:
         x = static_cast<float>(std::sqrt(3.0 * xavier) * (2.0 * rng.uniform() - 1.0));
+        break;
+      case Init::torch_uniform:
+        x = static_cast<float>((2.0 * rng.uniform() - 1.0) /
+                               std::sqrt(static_cast<double>(fan_in)));
         break;
       case Init::zeros:
         break;

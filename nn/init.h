@@ -15,6 +15,8 @@ enum class Init {
   he_uniform,      // U(±√(6/fan_in))
   xavier_normal,   // N(0, 2/(fan_in + fan_out)) (Glorot & Bengio 2010)
   xavier_uniform,  // U(±√(6/(fan_in + fan_out)))
+  torch_uniform,   // U(±1/√fan_in): PyTorch's default for Linear and Conv weights
+                   // (kaiming_uniform_ with a = √5) and for their biases
   zeros,
 };
 

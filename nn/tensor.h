@@ -2,7 +2,8 @@
 // Tensor share its storage, like PyTorch's: clone() makes an independent copy, to(device) a copy
 // on another device. Layout: element (n, c, h, w) at ((n·C + c)·H + h)·W + w of data(), which
 // points into the device's memory (dereference it on the host only for CPU tensors). Vectors and
-// scalars are tensors too: a bias of K values has shape (K, 1, 1, 1).
+// scalars are tensors too: a bias of K values has shape (K, 1, 1, 1), a batch of N feature vectors
+// of F values (N, F, 1, 1) (see nn/layers/linear.h).
 #pragma once
 
 #include <memory>

@@ -18,7 +18,10 @@
 #include "nn/layers/batch_norm2d.h"
 #include "nn/layers/conv2d.h"
 #include "nn/layers/graph.h"
+#include "nn/layers/hardtanh.h"
+#include "nn/layers/linear.h"
 #include "nn/layers/pool2d.h"
+#include "nn/layers/prelu.h"
 #include "nn/layers/sequential.h"
 #include "nn/layers/upsample.h"
 #include "nn/losses/mse.h"
@@ -289,6 +292,65 @@ TEST(Checkpoint, LoadsOntoAGpu) {
   const auto yb = b->forward(x.to(b->device()), false).host();
   for (size_t i = 0; i < ya.size(); ++i) EXPECT_NEAR(ya[i], yb[i], 1e-5);
   kernels::nn::set_conv2d_allow_tf32(true);
+}
+
+// An smNet-like regression net in both containers: a conv trunk with PReLU in a Sequential, a
+// flattening Linear, a shared-slope PReLU, a second Linear and a HardTanh bound in a Graph
+// (with a residual sum of the two flat nodes). Gradients flow through the flat tensors, the
+// parameters are named by path, and a checkpoint round trip restores the outputs exactly.
+std::unique_ptr<Graph> regression_model(uint64_t seed, float lo, float hi, float slope = 0.25f) {
+  auto g = std::make_unique<Graph>();
+  auto trunk = std::make_unique<Sequential>();
+  Conv2dOptions o;
+  o.in_channels = 1, o.out_channels = 4, o.kernel = 3, o.padding = 1, o.seed = seed;
+  trunk->emplace<Conv2d>(o);
+  trunk->emplace<PReLU>(4, slope);
+  const int t = g->add(std::move(trunk), Graph::kInput, "trunk");
+  const int f1 = g->add(std::make_unique<Linear>(4 * 6 * 6, 3, seed + 1), t, "fc1");
+  const int a = g->add(std::make_unique<PReLU>(1, slope), f1, "act");
+  const int f2 = g->add(std::make_unique<Linear>(3, 3, seed + 2), a, "fc2");
+  const int r = g->sum({f1, f2});
+  g->add(std::make_unique<HardTanh>(lo, hi), r, "bound");
+  return g;
+}
+
+TEST(Checkpoint, LinearPReLUAndHardTanhInContainers) {
+  // Wide bounds and slopes of 1: no kink for the finite differences to straddle (a step of a
+  // conv weight moves 108 PReLU inputs at once); PReLU's and HardTanh's own tests check those.
+  auto net = regression_model(1, -5.f, 5.f, 1.f);
+  GradientCheckOptions go;
+  go.tolerance = 1e-2;
+  check_gradients(*net, random_tensor({3, 1, 6, 6}, 30), go);
+  std::vector<std::string> names;
+  for (auto& p : net->parameters()) names.push_back(p.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"trunk/0/weight", "trunk/0/bias", "trunk/1/slope",
+                                             "fc1/weight", "fc1/bias", "act/slope", "fc2/weight",
+                                             "fc2/bias"}));
+
+  TempDir dir;
+  auto a = regression_model(1, -0.2f, 0.3f);
+  Adam adam(a->parameters());
+  for (int i = 0; i < 3; ++i) {
+    adam.zero_grad();
+    const Tensor x = random_tensor({2, 1, 6, 6}, i);
+    const auto loss = mse_loss(a->forward(x, true), random_tensor({2, 3, 1, 1}, i + 100));
+    a->backward(loss.grad);
+    adam.step();
+  }
+  save_checkpoint(dir / "regression.h5", *a, &adam);
+  auto b = regression_model(7, -0.2f, 0.3f);
+  const Tensor x = random_tensor({4, 1, 6, 6}, 31);
+  EXPECT_NE(a->forward(x, false).host(), b->forward(x, false).host());
+  load_checkpoint(dir / "regression.h5", *b);
+  const auto y = b->forward(x, false);
+  EXPECT_EQ(y.shape(), (Shape{4, 3, 1, 1}));
+  EXPECT_EQ(a->forward(x, false).host(), y.host()) << "bit-identical outputs";
+  for (float v : y.host()) EXPECT_TRUE(v >= -0.2f && v <= 0.3f) << v;
+  EXPECT_NE(read_checkpoint_architecture(dir / "regression.h5").find("HardTanh(-0.2, 0.3)"),
+            std::string::npos);
+  auto other_bounds = regression_model(1, -1.f, 1.f);
+  EXPECT_THROW(load_checkpoint(dir / "regression.h5", *other_bounds), Error)
+      << "the bounds are part of the architecture";
 }
 
 }  // namespace

@@ -12,7 +12,10 @@
 #include "nn/layers/conv_transpose2d.h"
 #include "nn/layers/dropout.h"
 #include "nn/layers/gaussian_blur.h"
+#include "nn/layers/hardtanh.h"
+#include "nn/layers/linear.h"
 #include "nn/layers/pool2d.h"
+#include "nn/layers/prelu.h"
 #include "nn/layers/upsample.h"
 #include "tests/nn/gradient_check.h"
 
@@ -59,6 +62,13 @@ std::vector<Case> cases() {
        {2, 2, 4, 5}},
       {"dropout", [] { return std::make_unique<Dropout>(0.3f, 7); }, {2, 3, 6, 6}},
       {"gaussian_blur", [] { return std::make_unique<GaussianBlur>(2, 7, 1.f); }, {2, 2, 10, 10}},
+      {"prelu", [] { return std::make_unique<PReLU>(3, 0.1f); }, {2, 3, 5, 6}},
+      {"prelu_shared", [] { return std::make_unique<PReLU>(1); }, {2, 3, 5, 6}},
+      {"linear", [] { return std::make_unique<Linear>(4 * 5 * 6, 7, 9); }, {3, 4, 5, 6}},
+      {"linear_smnet_head",
+       [] { return std::make_unique<Linear>(256 * 4 * 4, 3, 9); },
+       {8, 256, 4, 4}},
+      {"hardtanh", [] { return std::make_unique<HardTanh>(-0.5f, 0.25f); }, {2, 3, 4, 4}},
   };
 }
 
