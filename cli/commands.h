@@ -18,6 +18,8 @@ int run_train(int argc, char** argv);
 int train_decode(int argc, char** argv);
 // `smlm train deepstorm3d` (train_deepstorm3d.cpp).
 int train_deepstorm3d(int argc, char** argv);
+// `smlm train bgnet` (train_bgnet.cpp).
+int train_bgnet(int argc, char** argv);
 // `smlm design-psf` (design_psf.cpp).
 int run_design_psf(int argc, char** argv);
 int run_bench(int argc, char** argv);

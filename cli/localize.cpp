@@ -19,6 +19,7 @@
 #include "kernels/parallel_for.h"
 #include "localization/lm_models.h"
 #include "localization/localizer.h"
+#include "localization/nets/bgnet/bgnet_background.h"
 #include "localization/nets/registry.h"
 #include "localization/stream.h"
 #include "psf/calibration.h"
@@ -48,6 +49,7 @@ int run_localize(int argc, char** argv) {
   localization::LocalizeSettings s;
   std::string movie, out, fitter = "lm", device = "cpu", psf_path, psf_model;
   std::string method = "mle", model_path, refine = "none";
+  std::string background_model, background_map, background_use = "likelihood";
   double psf_sigma_nm = 130, probability = 0, duplicate_nm = 0;
   int roi = 2 * s.fit.roi_radius + 1, batch = 64, threads = 0;
   CameraMapsOptions maps;
@@ -106,6 +108,18 @@ int run_localize(int argc, char** argv) {
   p.add("--min-p-value", &s.min_p_value,
         "drop fits whose goodness-of-fit p_value (column) is below this (e.g. 1e-6: overlaps "
         "fitted as one spot)");
+  p.add("--background-model", &background_model,
+        "a BGNet model (`smlm train bgnet`): the background under each ROI predicted pixel by "
+        "pixel and handed to the fit (--background-use); for backgrounds with structure",
+        "FILE");
+  p.add("--background-map", &background_map,
+        "a known background [photons/px] of the frames' size (a TIFF, e.g. simulate's "
+        "TRUTH.background.tif), used as --background-model's prediction is",
+        "FILE");
+  p.add("--background-use", &background_use,
+        "likelihood (the map a known per-pixel offset of the Poisson model, a constant still "
+        "fitted on top; the default) or subtract (the map subtracted, then the flat model)",
+        "HOW");
   p.section("deep learning");
   p.add("--method", &method,
         "mle (detection + fitting), deepstorm or decode (nets from `smlm train`); with "
@@ -137,7 +151,9 @@ int run_localize(int argc, char** argv) {
   check_distinct_files({{"MOVIE.tif", movie},
                         {"--psf", psf_path},
                         {"--model", model_path},
-                        {"--camera-maps", maps.path}},
+                        {"--camera-maps", maps.path},
+                        {"--background-model", background_model},
+                        {"--background-map", background_map}},
                        {{"-o", out}});
   s.camera_maps = load_camera_maps_option(p, maps, s.camera_maps_origin);
   SMLM_CHECK(psf_model.empty() || !psf_path.empty(), "--psf-model needs --psf FILE");
@@ -180,6 +196,26 @@ int run_localize(int argc, char** argv) {
     s.multi_emitter = 2 * s.fit.roi_radius + 1 <= localization::LmIntegratedGaussian::kMaxSide;
   if (p.given("--duplicate-distance"))
     s.duplicate_distance_px = duplicate_nm / camera.pixel_size_nm;
+  SMLM_CHECK(background_model.empty() || background_map.empty(),
+             "--background-model and --background-map exclude each other");
+  SMLM_CHECK(background_use == "likelihood" || background_use == "subtract",
+             "--background-use: '" << background_use << "' is not likelihood or subtract");
+  if (!background_model.empty() || !background_map.empty()) {
+    SMLM_CHECK(model_path.empty() && method == "mle",
+               (background_model.empty() ? "--background-map" : "--background-model")
+                   << " applies to the fits of --method mle");
+    if (!background_model.empty())
+      s.roi_background = std::make_shared<localization::nets::bgnet::BgNetBackground>(
+          background_model, s.fit.device);
+    else
+      s.roi_background = std::make_shared<localization::MapBackground>(
+          io::read_tiff_image(background_map), camera.qe);
+    s.background_use = background_use == "subtract" ? localization::BackgroundUse::subtract
+                                                    : localization::BackgroundUse::likelihood;
+  } else {
+    SMLM_CHECK(!p.given("--background-use"),
+               "--background-use needs --background-model or --background-map");
+  }
 
   // One path for every method (localization::FrameLocalizer): reading, localizing and writing
   // overlap (localization::run_stream): a reader thread keeps two batches ahead, the sink writes

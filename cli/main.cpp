@@ -20,7 +20,7 @@ const char* kUsage =
     "  simulate    simulate a blinking-emitter movie (TIFF) and its ground truth (CSV)\n"
     "  localize    detect and fit molecules in a TIFF movie, write a ThunderSTORM CSV\n"
     "  calibrate   calibrate a 3D PSF (astigmatic curves, cubic spline) from a bead z-stack\n"
-    "  train       train a network (deepstorm, decode, deepstorm3d) on simulated data\n"
+    "  train       train a network (deepstorm, decode, deepstorm3d, bgnet) on simulated data\n"
     "  design-psf  learn a 3D PSF's phase mask jointly with a DeepSTORM3D net\n"
     "  render      render a localization table as a superresolved image (TIFF or PNG)\n"
     "  evaluate    compare localizations with ground truth (JSON: recall, Jaccard, RMSE)\n"

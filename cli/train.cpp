@@ -121,7 +121,7 @@ int run_train(int argc, char** argv) {
   // argv[0] is the net's name (the words after `smlm train`), the rest its options.
   if (argc < 1 || std::strcmp(argv[0], "--help") == 0 || std::strcmp(argv[0], "-h") == 0) {
     std::fprintf(stderr,
-                 "usage: smlm train NET [options]\n  NET: deepstorm, decode, deepstorm3d\n"
+                 "usage: smlm train NET [options]\n  NET: deepstorm, decode, deepstorm3d, bgnet\n"
                  "run 'smlm train NET --help' for its options\n");
     return argc < 1 ? 1 : 0;
   }
@@ -129,7 +129,8 @@ int run_train(int argc, char** argv) {
   if (net == "deepstorm") return train_deepstorm(argc - 1, argv + 1);
   if (net == "decode") return train_decode(argc - 1, argv + 1);
   if (net == "deepstorm3d") return train_deepstorm3d(argc - 1, argv + 1);
-  throw Error("train: unknown net '" + net + "' (known: deepstorm, decode, deepstorm3d)");
+  if (net == "bgnet") return train_bgnet(argc - 1, argv + 1);
+  throw Error("train: unknown net '" + net + "' (known: deepstorm, decode, deepstorm3d, bgnet)");
 }
 
 }  // namespace smlm::cli

@@ -338,6 +338,77 @@ TEST(Cli, TrainDeepStormAndLocalizeWithIt) {
   EXPECT_FALSE(fs::exists(dir / "x.csv"));
 }
 
+TEST(Cli, StructuredBackgroundsAndBgNet) {
+  TempDir dir;
+  std::string out;
+  ASSERT_EQ(smlm("simulate -o " + dir / "m.tif" + " --truth " + dir / "t.csv" +
+                     " --frames 100 --size 48 --density 0.3 --photons 1500 --background 10"
+                     " --background-structure perlin:40:600:3 --seed 5",
+                 &out),
+            0)
+      << out;
+  // The whole background next to the truth: 10 photons/px plus up to 40 of structure.
+  const ImageF map = io::read_tiff_image(dir / "t.background.tif");
+  ASSERT_EQ(map.width(), 48);
+  ASSERT_EQ(map.height(), 48);
+  const auto [lo, hi] = std::minmax_element(map.data(), map.data() + map.size());
+  EXPECT_GE(*lo, 10.f);
+  EXPECT_LE(*hi, 50.f);
+  EXPECT_GT(*hi - *lo, 15.f);
+  // A user's own map: the same movie from the map file.
+  ASSERT_EQ(smlm("simulate -o " + dir / "m2.tif" + " --truth " + dir / "t2.csv" +
+                     " --frames 100 --size 48 --density 0.3 --photons 1500 --background 0"
+                     " --background-structure file:" +
+                     dir / "t.background.tif" + " --seed 5",
+                 &out),
+            0)
+      << out;
+  EXPECT_EQ(test::read_text(dir / "m2.tif"), test::read_text(dir / "m.tif"));
+  // The known map in the likelihood beats the flat model on this movie.
+  ASSERT_EQ(smlm("localize " + dir / "m.tif" + " -o " + dir / "flat.csv", &out), 0) << out;
+  ASSERT_EQ(smlm("localize " + dir / "m.tif" + " -o " + dir / "map.csv" + " --background-map " +
+                     dir / "t.background.tif",
+                 &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("known background map in the likelihood"), std::string::npos) << out;
+  std::string flat, known;
+  ASSERT_EQ(smlm("evaluate " + dir / "flat.csv" + " --truth " + dir / "t.csv", &flat), 0);
+  ASSERT_EQ(smlm("evaluate " + dir / "map.csv" + " --truth " + dir / "t.csv", &known), 0);
+  EXPECT_LT(json_number(known, "rmse_lateral_nm"), 0.9 * json_number(flat, "rmse_lateral_nm"));
+  EXPECT_GT(json_number(known, "jaccard"), json_number(flat, "jaccard"));
+  // BGNet: the plumbing (a few steps; the library tests and the bench check the learning).
+  ASSERT_EQ(
+      smlm("train bgnet -o " + dir / "bg.h5" + " --steps 20 --width 4 --roi 12 --batch 8", &out), 0)
+      << out;
+  ASSERT_EQ(smlm("localize " + dir / "m.tif" + " -o " + dir / "bg.csv" + " --background-model " +
+                     dir / "bg.h5" + " --background-use subtract",
+                 &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("BGNet model"), std::string::npos) << out;
+  EXPECT_TRUE(io::read_thunderstorm_csv(dir / "bg.csv").size() > 100);
+  // Misuse: one line each, no output.
+  for (const std::string& bad :
+       {"localize " + dir / "m.tif" + " -o " + dir / "x.csv" + " --background-use subtract",
+        "localize " + dir / "m.tif" + " -o " + dir / "x.csv" + " --background-model " +
+            dir / "bg.h5" + " --background-use median",
+        "localize " + dir / "m.tif" + " -o " + dir / "x.csv" + " --background-map " +
+            dir / "t.background.tif" + " --background-model " + dir / "bg.h5",
+        "localize " + dir / "m.tif" + " -o " + dir / "x.csv" + " --method deepstorm --model " +
+            dir / "bg.h5" + " --background-model " + dir / "bg.h5",
+        "localize " + dir / "m.tif" + " -o " + dir / "x.csv" + " --model " + dir / "bg.h5",
+        "simulate -o " + dir / "x.tif" + " --truth " + dir / "x.csv" +
+            " --background-structure perlin:x:600",
+        "simulate -o " + dir / "x.tif" + " --truth " + dir / "x.csv" +
+            " --size 32 --background-structure file:" + dir / "t.background.tif"}) {
+    EXPECT_NE(smlm(bad, &out), 0) << bad;
+    EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << bad << "\n" << out;
+    EXPECT_FALSE(fs::exists(dir / "x.csv")) << bad;
+    EXPECT_FALSE(fs::exists(dir / "x.tif")) << bad;
+  }
+}
+
 TEST(Cli, HelpAndUnknownCommands) {
   std::string out;
   EXPECT_EQ(smlm("--help", &out), 0);
