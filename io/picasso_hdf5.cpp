@@ -255,17 +255,69 @@ std::map<std::string, std::string> scan_json_numbers(const std::string& text) {
   return out;
 }
 
-// The length that a variable-length string's descriptor claims: the first 4 bytes of the
-// dataset's raw data (little-endian in every HDF5 file), read from the file itself; nullopt where
-// the raw data is not contiguous in it (compact, chunked or external storage).
-std::optional<uint32_t> vlen_string_length(const std::string& path, hid_t ds) {
+// A variable-length string's descriptor as the dataset's raw data holds it (little-endian in every
+// HDF5 file), read from the file itself: the string's length, the address of the global heap
+// collection that holds it and its object's index there. nullopt where the raw data is not
+// contiguous in the file (compact, chunked or external storage) or cannot be read.
+struct VlenDescriptor {
+  uint64_t length = 0, heap = 0, index = 0;
+};
+uint64_t little_endian(const unsigned char* b, size_t n) {
+  uint64_t v = 0;
+  for (size_t i = n; i-- > 0;) v = v << 8 | b[i];
+  return v;
+}
+std::optional<VlenDescriptor> vlen_descriptor(const std::string& path, hid_t ds, size_t address) {
   const haddr_t addr = H5Dget_offset(ds);  // from the start of the file, user block included
-  if (addr == HADDR_UNDEF) return std::nullopt;
+  if (addr == HADDR_UNDEF || address > 8) return std::nullopt;
   std::ifstream in(path, std::ios::binary);
-  unsigned char b[4];
-  if (!in.seekg(static_cast<std::streamoff>(addr)) || !in.read(reinterpret_cast<char*>(b), 4))
+  unsigned char b[16];
+  if (!in.seekg(static_cast<std::streamoff>(addr)) ||
+      !in.read(reinterpret_cast<char*>(b), static_cast<std::streamsize>(8 + address)))
     return std::nullopt;
-  return uint32_t{b[0]} | uint32_t{b[1]} << 8 | uint32_t{b[2]} << 16 | uint32_t{b[3]} << 24;
+  return VlenDescriptor{little_endian(b, 4), little_endian(b + 4, address),
+                        little_endian(b + 4 + address, 4)};
+}
+
+// Checks the global heap collection a variable-length string lives in before HDF5 reads it, by
+// walking its objects as HDF5 1.10 decodes them (H5HG's deserialize): the collection ("GCOL",
+// version, 3 reserved bytes, its whole size) holds objects of a 2-byte index, a 2-byte reference
+// count, 4 reserved bytes and a size; an object of index > 0 takes its header and its data padded
+// to 8 bytes, the free space (index 0) takes its size as it stands, header included. HDF5 trusts
+// every one of those numbers (found by fuzz/picasso_hdf5_fuzz): a free space of size 0 never
+// advances its decoder (a hang), and an object's size is what it copies (a size damaged to ~2^56:
+// a wild memcpy). Throws smlm::Error naming the file for either, or for a collection that runs
+// past its file; returns quietly when the heap cannot be read (HDF5 then fails on its own).
+void check_heap_object(const std::string& path, const VlenDescriptor& d, size_t length_bytes,
+                       uintmax_t file_bytes) {
+  if (length_bytes > 8 || d.heap >= file_bytes) return;
+  std::ifstream in(path, std::ios::binary);
+  unsigned char h[16];
+  if (!in.seekg(static_cast<std::streamoff>(d.heap)) ||
+      !in.read(reinterpret_cast<char*>(h), static_cast<std::streamsize>(8 + length_bytes)) ||
+      std::memcmp(h, "GCOL", 4) != 0)
+    return;
+  const uint64_t size = little_endian(h + 8, length_bytes), header = 8 + length_bytes;
+  SMLM_CHECK(size <= file_bytes - d.heap, path << ": /metadata's heap claims " << size
+                                               << " bytes beyond its file (damaged file)");
+  constexpr int kMaxObjects = 1 << 20;  // a bound on the walk, not on valid files
+  uint64_t at = header;
+  for (int n = 0; n < kMaxObjects && at < size && at + header <= size; ++n) {
+    unsigned char o[16];
+    if (!in.seekg(static_cast<std::streamoff>(d.heap + at)) ||
+        !in.read(reinterpret_cast<char*>(o), static_cast<std::streamsize>(header)))
+      return;
+    const uint64_t index = little_endian(o, 2), bytes = little_endian(o + 8, length_bytes);
+    if (index == d.index && index > 0)
+      SMLM_CHECK(bytes <= size - (at + header), path << ": /metadata's heap object claims " << bytes
+                                                     << " bytes where its heap has "
+                                                     << size - (at + header) << " (damaged file)");
+    SMLM_CHECK(index > 0 || bytes > 0,
+               path << ": /metadata's heap has a free space of 0 bytes (damaged file)");
+    const uint64_t need = index > 0 ? header + (bytes + 7) / 8 * 8 : bytes;
+    if (need < bytes || need > size - at) return;  // past the end: HDF5 stops there too
+    at += need;
+  }
 }
 
 // The string in Picasso's /metadata dataset, or nullopt when there is none.
@@ -310,10 +362,17 @@ std::optional<std::string> embedded_metadata(const std::string& path, hid_t file
                                      << "-byte characters (damaged file)");
     std::error_code ec;
     const uintmax_t file_bytes = fs::file_size(path, ec);
-    if (const auto length = vlen_string_length(path, ds.get()); length && !ec)
-      SMLM_CHECK(*length <= file_bytes, path << ": /metadata claims a string of " << *length
-                                             << " bytes in a file of " << file_bytes
-                                             << " (damaged file)");
+    size_t address = 8, length = 8;
+    {
+      Id fcpl(H5Fget_create_plist(file));
+      if (fcpl.ok()) H5Pget_sizes(fcpl.get(), &address, &length);
+    }
+    if (const auto d = vlen_descriptor(path, ds.get(), address); d && !ec) {
+      SMLM_CHECK(d->length <= file_bytes, path << ": /metadata claims a string of " << d->length
+                                               << " bytes in a file of " << file_bytes
+                                               << " (damaged file)");
+      check_heap_object(path, *d, length, file_bytes);
+    }
     Id mem(H5Tcopy(H5T_C_S1));
     H5Tset_size(mem.get(), H5T_VARIABLE);
     H5Tset_cset(mem.get(), cset);

@@ -525,6 +525,42 @@ TEST(PicassoHdf5, MetadataLongerThanItsFileOrOfWideCharactersIsAnError) {
   EXPECT_EQ(read_picasso_hdf5(good, nullptr, 130.0).size(), 4u);
 }
 
+// Found by fuzz/picasso_hdf5_fuzz (sixth session): HDF5 1.10 trusts the sizes in the global heap
+// collection that holds /metadata's string (it starts at byte 6384 of the 2D fixture: "GCOL",
+// 4096 bytes; the string is object 1 at 6400, 437 bytes; the free space object 0 at 6856, 3624).
+// fuzz/regressions/picasso_hdf5-heap-object-size.hdf5: object 1's size with its top byte set
+// (2^56 + 437): HDF5 copied that many bytes (ASan memcpy-param-overlap; a wild read in Release).
+// fuzz/regressions/picasso_hdf5-heap-free-space-zero.hdf5: the free space's size 0: HDF5's heap
+// decoder never advanced (a hang in `smlm convert`).
+TEST(PicassoHdf5, DamagedGlobalHeapIsAnError) {
+  test::TempDir dir;
+  const std::string path = dir / "bad.hdf5";
+  const std::string fixture_bytes = read_text(fixture("picasso_fit2d.hdf5"));
+  ASSERT_EQ(fixture_bytes.substr(6384, 4), "GCOL");
+  ASSERT_EQ(fixture_bytes.substr(6408, 8), std::string("\xb5\x01\0\0\0\0\0\0", 8));
+  ASSERT_EQ(fixture_bytes.substr(6856, 2), std::string("\0\0", 2));                  // free space,
+  ASSERT_EQ(fixture_bytes.substr(6864, 8), std::string("\x28\x0e\0\0\0\0\0\0", 8));  // 3624
+  std::string bytes = fixture_bytes;
+  bytes[6415] = '\x01';
+  write_text(path, bytes);
+  EXPECT_EQ(error_of([&] { read_picasso_hdf5(path); }),
+            path +
+                ": /metadata's heap object claims 72057594037928373 bytes where its heap has "
+                "4064 (damaged file)");
+  EXPECT_EQ(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
+  bytes = fixture_bytes;
+  bytes[6864] = bytes[6865] = '\0';
+  write_text(path, bytes);
+  EXPECT_EQ(error_of([&] { read_picasso_hdf5(path); }),
+            path + ": /metadata's heap has a free space of 0 bytes (damaged file)");
+  EXPECT_EQ(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
+  // A collection claiming more than its file.
+  bytes = fixture_bytes;
+  bytes[6393] = '\x7f';
+  write_text(path, bytes);
+  EXPECT_NE(error_of([&] { read_picasso_hdf5(path); }).find("heap claims"), std::string::npos);
+}
+
 // Found by fuzz/picasso_hdf5_fuzz (fuzz/regressions/picasso_hdf5-compact-empty.hdf5): the 2D
 // fixture with the layout message of /metadata changed from contiguous (at byte 2560) to compact
 // with 0 bytes. HDF5 1.10 read the string's descriptor past the end of that empty buffer: a
