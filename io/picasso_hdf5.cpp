@@ -656,9 +656,22 @@ double decode_native(const unsigned char* p, NumKind k) {
   return 0;
 }
 
+// The names for an error message, bytes outside printable ASCII as \xNN (a damaged file's names
+// would otherwise put control characters on the user's terminal).
 std::string field_list(const std::vector<std::string>& names) {
   std::string s;
-  for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
+  for (const auto& n : names) {
+    if (!s.empty()) s += ", ";
+    for (const unsigned char c : n) {
+      if (c >= 0x20 && c < 0x7f) {
+        s += static_cast<char>(c);
+      } else {
+        char hex[5];
+        std::snprintf(hex, sizeof hex, "\\x%02x", c);
+        s += hex;
+      }
+    }
+  }
   return s;
 }
 

@@ -525,6 +525,24 @@ TEST(PicassoHdf5, MetadataLongerThanItsFileOrOfWideCharactersIsAnError) {
   EXPECT_EQ(read_picasso_hdf5(good, nullptr, 130.0).size(), 4u);
 }
 
+// Found by fuzz/picasso_hdf5_fuzz (sixth session): the 3D fixture with the NUL after the field
+// name "y" (byte 977) and the next byte turned into 0xf9 0xff. The error listing the fields put
+// those bytes on the user's terminal; they are written as \xNN now.
+TEST(PicassoHdf5, DamagedFieldNamesAreEscapedInTheError) {
+  test::TempDir dir;
+  const std::string path = dir / "bad.hdf5";
+  std::string bytes = read_text(fixture("picasso_fit3d.hdf5"));
+  ASSERT_EQ(bytes.substr(976, 3), std::string("y\0\0", 3));
+  bytes[977] = '\xf9';
+  bytes[978] = '\xff';
+  write_text(path, bytes);
+  const std::string error = error_of([&] { read_picasso_hdf5(path); });
+  EXPECT_NE(error.find("/locs has no field 'y' (fields: frame, x, y\\xf9\\xff, photons"),
+            std::string::npos)
+      << error;
+  for (const unsigned char c : error) EXPECT_TRUE(c >= 0x20 && c < 0x7f) << error;
+}
+
 // Found by fuzz/picasso_hdf5_fuzz (sixth session): HDF5 1.10 trusts the sizes in the global heap
 // collection that holds /metadata's string (it starts at byte 6384 of the 2D fixture: "GCOL",
 // 4096 bytes; the string is object 1 at 6400, 437 bytes; the free space object 0 at 6856, 3624).
