@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "core/error.h"
+#include "io/tiff_movie.h"
 #include "psf/calibration.h"
 #include "simulation/pupil_spline.h"
 
@@ -14,8 +15,9 @@ std::shared_ptr<const psf::PsfCalibration> psf_spec_calibration(const std::strin
                                                                 double pixel_size_nm,
                                                                 const std::string& option) {
   const size_t colon = spec.find(':');
-  SMLM_CHECK(colon != std::string::npos,
-             option << ": '" << spec << "' is not astig:FILE, spline:FILE or pupil:KIND");
+  SMLM_CHECK(colon != std::string::npos, option << ": '" << spec
+                                                << "' is not astig:FILE, spline:FILE, "
+                                                   "pupil:KIND or mask:FILE.tif");
   const std::string kind = spec.substr(0, colon), arg = spec.substr(colon + 1);
   if (kind == "astig" || kind == "astigmatic") {
     auto cal = std::make_shared<psf::PsfCalibration>(psf::load_calibration(arg));
@@ -29,9 +31,26 @@ std::shared_ptr<const psf::PsfCalibration> psf_spec_calibration(const std::strin
     cal->model = "spline";
     return cal;
   }
-  if (kind == "pupil") {
+  if (kind == "pupil" || kind == "mask") {
+    psf::PupilSettings pupil;
+    if (kind == "pupil") {
+      pupil = default_pupil(arg, pixel_size_nm);
+    } else {  // a phase mask [rad] over the default optics, as `smlm design-psf` writes it
+      {
+        io::TiffMovieReader r(arg);
+        SMLM_CHECK(
+            r.info().type == io::PixelType::f32,
+            option << " " << spec << ": the mask must be a 32-bit float TIFF of phases [rad]");
+      }
+      pupil = default_pupil("none", pixel_size_nm);
+      pupil.mask = psf::PhaseMask::kCustom;
+      pupil.custom_phase = io::read_tiff_image(arg);
+      for (size_t i = 0; i < pupil.custom_phase.size(); ++i)
+        SMLM_CHECK(std::isfinite(pupil.custom_phase.data()[i]),
+                   option << " " << spec << ": the mask holds a value that is not a number");
+    }
     auto cal = std::make_shared<psf::PsfCalibration>();
-    cal->spline = pupil_spline(default_pupil(arg, pixel_size_nm), z_min_nm - 100, z_max_nm + 100);
+    cal->spline = pupil_spline(std::move(pupil), z_min_nm - 100, z_max_nm + 100);
     const psf::CubicSplinePsf m = cal->spline.model();
     cal->model = "spline";
     cal->pixel_size_nm = m.pixel_size_nm;
@@ -39,7 +58,8 @@ std::shared_ptr<const psf::PsfCalibration> psf_spec_calibration(const std::strin
     cal->z_origin = "pupil";
     return cal;
   }
-  throw Error(option + ": '" + spec + "' is not astig:FILE, spline:FILE or pupil:KIND");
+  throw Error(option + ": '" + spec +
+              "' is not astig:FILE, spline:FILE, pupil:KIND or mask:FILE.tif");
 }
 
 void set_psf_spec(const std::string& spec, SimulationSettings& s, const std::string& option,

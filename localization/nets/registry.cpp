@@ -74,10 +74,10 @@ std::unique_ptr<FrameLocalizer> make_localizer(const CameraModel& camera, const 
   }
   if (method == "deepstorm3d") {
     SMLM_CHECK(!o.model_path.empty(), "--method deepstorm3d needs --model FILE");
-    SMLM_CHECK(o.refine == "none",
-               "--refine " << o.refine << ": not yet for deepstorm3d (MLE refinement of pupil "
-                              "PSFs is not available yet)");
-    SMLM_CHECK(!o.classic.is_3d(), "--method deepstorm3d: the model holds its own PSF (no --psf)");
+    SMLM_CHECK(o.refine == "none" || o.refine == "mle",
+               "--refine '" << o.refine << "' is not none or mle");
+    SMLM_CHECK(!o.classic.is_3d() || o.refine == "mle",
+               "--method deepstorm3d: the model holds its own PSF; --psf is for --refine mle only");
     SMLM_CHECK(!o.classic.camera_maps,
                "--camera-maps: the deepstorm3d method does not take sCMOS maps (it normalizes "
                "each frame by its own range)");
@@ -87,6 +87,11 @@ std::unique_ptr<FrameLocalizer> make_localizer(const CameraModel& camera, const 
     deepstorm3d::DeepStorm3dSettings d;
     if (o.probability > 0) d.post.threshold = o.probability;
     d.device = o.classic.fit.device;
+    d.refine_mle = o.refine == "mle";
+    d.refine.refine.fit = o.classic.fit;
+    d.refine.refine.psf = o.classic.is_3d() ? o.classic.psf : PsfModel::integrated_gaussian;
+    d.refine.refine.calibration = o.classic.calibration;
+    d.refine.roi_given = o.roi_given;
     return std::make_unique<deepstorm3d::DeepStorm3dLocalizer>(camera, o.model_path, d);
   }
   std::string names;

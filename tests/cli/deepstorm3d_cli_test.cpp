@@ -89,13 +89,18 @@ TEST(CliDeepStorm3d, TrainAndLocalizeIn3d) {
                  "train deepstorm3d -o " + dir / "x.h5 --psf mask:" + dir / "mask16.tif" +
                      " --z-range -500:500",
                  "32-bit float");
+  // --refine mle fits the model's own PSF (a tetrapod over 1.6 um: on the LM fitter's widest ROI).
+  ASSERT_EQ(smlm("localize " + dir / "mv.tif" + " -o " + dir / "c.csv --method deepstorm3d " +
+                     "--refine mle --probability 0.001 --model " + dir / "m.h5",
+                 &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("refined by MLE"), std::string::npos) << out;
+  EXPECT_TRUE(io::read_thunderstorm_csv(dir / "c.csv").has(col::uncertainty_z));
   expect_refused(dir,
-                 "localize " + dir / "mv.tif" + " -o " +
-                     dir /
-                         "x.csv --method deepstorm3d "
-                         "--refine mle --model " +
-                     dir / "m.h5",
-                 "not yet");
+                 "localize " + dir / "mv.tif" + " -o " + dir / "x.csv --method deepstorm3d " +
+                     "--refine fit --model " + dir / "m.h5",
+                 "--refine");
   expect_refused(dir, "localize " + dir / "mv.tif" + " -o " + dir / "x.csv --method deepstorm3d",
                  "--model");
 }
@@ -115,6 +120,35 @@ TEST(CliDeepStorm3d, TrainsOnAMaskTiff) {
             0)
       << out;
   EXPECT_TRUE(fs::exists(dir / "m.h5"));
+  // The same mask simulates a movie, and the net's peaks start MLE fits of its PSF (--refine mle:
+  // the model's own mask, rendered as the simulator renders it).
+  ASSERT_EQ(smlm("simulate -o " + dir / "mv.tif" + " --truth " + dir / "t.csv" +
+                     " --frames 3 --size 24 --density 0.5 --photons 5000 --psf mask:" +
+                     dir / "mask.tif" + " --z-range -400,400 --seed 3",
+                 &out),
+            0)
+      << out;
+  ASSERT_EQ(smlm("localize " + dir / "mv.tif" + " -o " + dir / "r.csv --model " + dir / "m.h5" +
+                     " --refine mle --probability 0.001",
+                 &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("refined by MLE"), std::string::npos) << out;
+  const LocalizationTable r = io::read_thunderstorm_csv(dir / "r.csv");
+  for (auto c : {col::z, col::uncertainty_z, col::uncertainty_xy, col::intensity})
+    EXPECT_TRUE(r.has(c)) << c;
+  // A mask that is not a float TIFF, for simulate too.
+  {
+    io::TiffMovieWriter w(dir / "mask16.tif", 32, 32, io::PixelType::u16);
+    w.write(ImageF(32, 32));
+    w.close();
+  }
+  EXPECT_NE(smlm("simulate -o " + dir / "x.tif" + " --truth " + dir / "x.csv" +
+                     " --psf mask:" + dir / "mask16.tif",
+                 &out),
+            0);
+  EXPECT_NE(out.find("32-bit float"), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(dir / "x.tif"));
 }
 
 // design-psf writes the mask, its PSF stack and the CRLB plot; the mask then trains a net.

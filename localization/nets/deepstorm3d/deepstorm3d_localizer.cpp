@@ -19,6 +19,14 @@ DeepStorm3dLocalizer::DeepStorm3dLocalizer(const CameraModel& camera, Model mode
   SMLM_CHECK(settings_.post.window_radius >= 0,
              "DeepSTORM3D window radius must be >= 0, got " << settings_.post.window_radius);
   model_.to(settings_.device);
+  if (settings_.refine_mle) {
+    TrainedPsf trained;
+    trained.spec = model_.data.psf_spec;
+    trained.z_min_nm = model_.data.z_min_nm;
+    trained.z_max_nm = model_.data.z_max_nm;
+    trained.pixel_size_nm = model_.data.camera.pixel_size_nm;
+    refiner_ = MleRefiner::for_net(camera_, settings_.refine, trained);
+  }
 }
 
 DeepStorm3dLocalizer::DeepStorm3dLocalizer(const CameraModel& camera, const std::string& model_path,
@@ -31,6 +39,7 @@ LocalizationTable DeepStorm3dLocalizer::localize(const FrameWindow& window) {
 }
 
 LocalizationTable DeepStorm3dLocalizer::empty_table() const {
+  if (refiner_) return refiner_->empty_table();
   LocalizationTable t;
   for (std::string_view name : {col::frame, col::x, col::y, col::z, col::intensity})
     t.add_column(name);
@@ -39,9 +48,14 @@ LocalizationTable DeepStorm3dLocalizer::empty_table() const {
 
 std::string DeepStorm3dLocalizer::summary() const {
   std::ostringstream os;
-  os << stats_.frames << " frames: " << stats_.peaks << " localizations (DeepSTORM3D, "
-     << model_.config.slices << " z slices over " << model_.data.z_min_nm << ".."
-     << model_.data.z_max_nm << " nm; on " << settings_.device.name() << ")";
+  os << stats_.frames << " frames: " << (refiner_ ? stats_.refined : stats_.peaks)
+     << " localizations (DeepSTORM3D, " << model_.config.slices << " z slices over "
+     << model_.data.z_min_nm << ".." << model_.data.z_max_nm << " nm; on "
+     << settings_.device.name();
+  if (refiner_)
+    os << "; " << stats_.peaks << " peaks, " << stats_.refined << " refined by MLE, "
+       << stats_.rejected << " rejected";
+  os << ")";
   return os.str();
 }
 
@@ -63,6 +77,20 @@ std::vector<VolumePeak> DeepStorm3dLocalizer::peaks(const ImageF& adu) {
 
 LocalizationTable DeepStorm3dLocalizer::localize(const std::vector<ImageF>& frames,
                                                  int64_t first_frame) {
+  if (refiner_) {
+    std::vector<RefineCandidate> candidates;
+    for (size_t f = 0; f < frames.size(); ++f) {
+      const std::vector<VolumePeak> found = peaks(frames[f]);
+      for (const VolumePeak& p : found)
+        candidates.push_back({static_cast<int>(f), p.x, p.y, std::optional(p.z_nm)});
+      stats_.peaks += static_cast<int64_t>(found.size());
+    }
+    stats_.frames += static_cast<int64_t>(frames.size());
+    LocalizationTable t = refiner_->refine(frames, first_frame, candidates);
+    stats_.refined = refiner_->stats().refined;
+    stats_.rejected = refiner_->stats().rejected;
+    return t;
+  }
   const double px = camera_.pixel_size_nm;
   LocalizationTable table = empty_table();
   for (size_t f = 0; f < frames.size(); ++f) {

@@ -4,9 +4,7 @@
 #include <cmath>
 
 #include "core/error.h"
-#include "io/tiff_movie.h"
 #include "simulation/psf_spec.h"
-#include "simulation/pupil_spline.h"
 
 namespace smlm::localization::nets::deepstorm3d {
 
@@ -35,22 +33,7 @@ simulation::SimulationSettings DataSettings::simulation() const {
   s.camera = camera;
   s.z_min_nm = z_min_nm;
   s.z_max_nm = z_max_nm;
-  if (psf_spec.rfind("mask:", 0) == 0) {
-    const std::string file = psf_spec.substr(5);
-    {
-      io::TiffMovieReader r(file);
-      SMLM_CHECK(r.info().type == io::PixelType::f32,
-                 "--psf " << psf_spec << ": the mask must be a 32-bit float TIFF of phases [rad]");
-    }
-    psf::PupilSettings p = simulation::default_pupil("none", camera.pixel_size_nm);
-    p.mask = psf::PhaseMask::kCustom;
-    p.custom_phase = io::read_tiff_image(file);
-    s.psf = simulation::RenderPsf::spline;
-    s.spline = std::make_shared<const psf::CubicSpline>(
-        simulation::pupil_spline(std::move(p), z_min_nm - 100, z_max_nm + 100));
-  } else {
-    simulation::set_psf_spec(psf_spec, s, "--psf", "--pixel-size");
-  }
+  simulation::set_psf_spec(psf_spec, s, "--psf", "--pixel-size");
   return s;
 }
 
