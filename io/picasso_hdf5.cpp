@@ -286,8 +286,9 @@ std::optional<VlenDescriptor> vlen_descriptor(const std::string& path, hid_t ds,
 // to 8 bytes, the free space (index 0) takes its size as it stands, header included. HDF5 trusts
 // every one of those numbers (found by fuzz/picasso_hdf5_fuzz): a free space of size 0 never
 // advances its decoder (a hang), and an object's size is what it copies (a size damaged to ~2^56:
-// a wild memcpy). Throws smlm::Error naming the file for either, or for a collection that runs
-// past its file; returns quietly when the heap cannot be read (HDF5 then fails on its own).
+// a wild memcpy; any object's size near 2^64: its decoder's step wraps around, a wild read).
+// Throws smlm::Error naming the file for these, or for a collection that runs past its file;
+// returns quietly when the heap cannot be read (HDF5 then fails on its own).
 void check_heap_object(const std::string& path, const VlenDescriptor& d, size_t length_bytes,
                        uintmax_t file_bytes) {
   if (length_bytes > 8 || d.heap >= file_bytes) return;
@@ -308,7 +309,9 @@ void check_heap_object(const std::string& path, const VlenDescriptor& d, size_t 
         !in.read(reinterpret_cast<char*>(o), static_cast<std::streamsize>(header)))
       return;
     const uint64_t index = little_endian(o, 2), bytes = little_endian(o + 8, length_bytes);
-    if (index == d.index && index > 0)
+    // An object past its collection's end: HDF5 copies it (the string's own object), or its
+    // decoder's next step wraps around and reads before the collection (any other).
+    if (index > 0)
       SMLM_CHECK(bytes <= size - (at + header), path << ": /metadata's heap object claims " << bytes
                                                      << " bytes where its heap has "
                                                      << size - (at + header) << " (damaged file)");

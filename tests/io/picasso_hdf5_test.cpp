@@ -549,7 +549,7 @@ TEST(PicassoHdf5, DamagedFieldNamesAreEscapedInTheError) {
 // fuzz/regressions/picasso_hdf5-heap-object-size.hdf5: object 1's size with its top byte set
 // (2^56 + 437): HDF5 copied that many bytes (ASan memcpy-param-overlap; a wild read in Release).
 // fuzz/regressions/picasso_hdf5-heap-free-space-zero.hdf5: the free space's size 0: HDF5's heap
-// decoder never advanced (a hang in `smlm convert`).
+// decoder never advanced (a hang in `smlm convert`). And an object whose size wraps the decoder.
 TEST(PicassoHdf5, DamagedGlobalHeapIsAnError) {
   test::TempDir dir;
   const std::string path = dir / "bad.hdf5";
@@ -572,6 +572,19 @@ TEST(PicassoHdf5, DamagedGlobalHeapIsAnError) {
   EXPECT_EQ(error_of([&] { read_picasso_hdf5(path); }),
             path + ": /metadata's heap has a free space of 0 bytes (damaged file)");
   EXPECT_EQ(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
+  // fuzz/regressions/picasso_hdf5-heap-wraparound.hdf5 (the 3D fixture with an object of index
+  // 8813 and a size near 2^64 after the string's): HDF5's decoder stepped by that size, wrapped
+  // around and read before the collection (a SEGV in Release). Here: the free space turned into
+  // such an object.
+  bytes = fixture_bytes;
+  bytes[6856] = '\x6d';
+  bytes[6857] = '\x22';
+  for (int i = 6868; i < 6872; ++i) bytes[i] = '\xff';
+  write_text(path, bytes);
+  EXPECT_EQ(error_of([&] { read_picasso_hdf5(path); }),
+            path +
+                ": /metadata's heap object claims 18446744069414587944 bytes where its heap "
+                "has 3608 (damaged file)");
   // A collection claiming more than its file.
   bytes = fixture_bytes;
   bytes[6393] = '\x7f';
