@@ -287,8 +287,9 @@ std::optional<VlenDescriptor> vlen_descriptor(const std::string& path, hid_t ds,
 // every one of those numbers (found by fuzz/picasso_hdf5_fuzz): a free space of size 0 never
 // advances its decoder (a hang), and an object's size is what it copies (a size damaged to ~2^56:
 // a wild memcpy; any object's size near 2^64: its decoder's step wraps around, a wild read).
-// Throws smlm::Error naming the file for these, or for a collection that runs past its file;
-// returns quietly when the heap cannot be read (HDF5 then fails on its own).
+// The string's index must be one of the collection's objects (HDF5 indexes its object table with
+// it unchecked). Throws smlm::Error naming the file for these, or for a collection that runs past
+// its file; returns quietly when the heap cannot be read (HDF5 then fails on its own).
 void check_heap_object(const std::string& path, const VlenDescriptor& d, size_t length_bytes,
                        uintmax_t file_bytes) {
   if (length_bytes > 8 || d.heap >= file_bytes) return;
@@ -303,12 +304,15 @@ void check_heap_object(const std::string& path, const VlenDescriptor& d, size_t 
                                                << " bytes beyond its file (damaged file)");
   constexpr int kMaxObjects = 1 << 20;  // a bound on the walk, not on valid files
   uint64_t at = header;
-  for (int n = 0; n < kMaxObjects && at < size && at + header <= size; ++n) {
+  bool found = false;
+  int n = 0;
+  for (; n < kMaxObjects && at < size && at + header <= size; ++n) {
     unsigned char o[16];
     if (!in.seekg(static_cast<std::streamoff>(d.heap + at)) ||
         !in.read(reinterpret_cast<char*>(o), static_cast<std::streamsize>(header)))
       return;
     const uint64_t index = little_endian(o, 2), bytes = little_endian(o + 8, length_bytes);
+    found = found || (index > 0 && index == d.index);
     // An object past its collection's end: HDF5 copies it (the string's own object), or its
     // decoder's next step wraps around and reads before the collection (any other).
     if (index > 0)
@@ -318,9 +322,14 @@ void check_heap_object(const std::string& path, const VlenDescriptor& d, size_t 
     SMLM_CHECK(index > 0 || bytes > 0,
                path << ": /metadata's heap has a free space of 0 bytes (damaged file)");
     const uint64_t need = index > 0 ? header + (bytes + 7) / 8 * 8 : bytes;
-    if (need < bytes || need > size - at) return;  // past the end: HDF5 stops there too
+    if (need > size - at) break;  // past the end: HDF5 stops there too
     at += need;
   }
+  // HDF5 looks the string's object up by its index without checking that the collection holds it
+  // (a descriptor's index damaged to 524 289: a read far past its object table, SEGV).
+  SMLM_CHECK(found || n == kMaxObjects, path << ": /metadata's string is object " << d.index
+                                             << " of a heap that holds no such object (damaged "
+                                                "file)");
 }
 
 // The string in Picasso's /metadata dataset, or nullopt when there is none.

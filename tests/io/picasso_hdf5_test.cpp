@@ -585,6 +585,16 @@ TEST(PicassoHdf5, DamagedGlobalHeapIsAnError) {
             path +
                 ": /metadata's heap object claims 18446744069414587944 bytes where its heap "
                 "has 3608 (damaged file)");
+  // fuzz/regressions/picasso_hdf5-heap-index.hdf5: the descriptor's object index (bytes
+  // 2572–2575) 1 → 524 289; HDF5 read its object table at that index unchecked (SEGV).
+  bytes = fixture_bytes;
+  ASSERT_EQ(bytes.substr(2572, 4), std::string("\x01\0\0\0", 4));
+  bytes[2574] = '\x08';
+  write_text(path, bytes);
+  EXPECT_EQ(error_of([&] { read_picasso_hdf5(path); }),
+            path +
+                ": /metadata's string is object 524289 of a heap that holds no such object "
+                "(damaged file)");
   // A collection claiming more than its file.
   bytes = fixture_bytes;
   bytes[6393] = '\x7f';
